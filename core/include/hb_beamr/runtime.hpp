@@ -1,0 +1,30 @@
+// The process-wide engine that every context compiles and runs on.
+#pragma once
+
+#include <wasm.h>
+
+#include "hb_beamr/result.hpp"
+#include "hb_beamr/state.hpp"
+
+namespace hb_beamr::runtime {
+
+/// Creates the process-wide engine. `config` may be null (defaults) and is
+/// consumed either way, as wasm_engine_new_with_config does. The engine's
+/// required features (memory64, bulk memory, reference types, multi-value,
+/// SIMD, exceptions where supported) are switched on in the given config.
+/// Fails with invalid_state if the runtime is already initialized.
+/// Thread-safe.
+Status init(wasm_config_t *config);
+
+/// Releases the process-wide engine. Contexts still alive keep the engine's
+/// memory alive but move to RUNTIME_DESTROYED: only destruction is allowed on
+/// them. A later init() starts a new runtime. Thread-safe.
+void destroy();
+
+/// UNINITIALIZED, RUNTIME_INITIALIZED or RUNTIME_DESTROYED.
+State state();
+
+/// Name of the engine compiled in ("wasmtime" or "wamr").
+const char *engine_name();
+
+} // namespace hb_beamr::runtime

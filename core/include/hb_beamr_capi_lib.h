@@ -1,0 +1,217 @@
+/* hb_beamr_capi_lib.h: the C facade of hb_beamr_lib.
+ *
+ * Every function that can fail returns an hb_beamr_capi_lib_rc_t; the message
+ * of the last failure on a context is kept in that context and read with
+ * hb_beamr_capi_lib_get_last_error(). Nothing is global but the runtime, and
+ * nothing is thrown across this boundary.
+ *
+ * Thread rules: the runtime functions are thread-safe. A context may be used
+ * from any thread, but from one thread at a time. Strings returned by a
+ * context are owned by it and valid until it is destroyed.
+ */
+#ifndef HB_BEAMR_CAPI_LIB_H
+#define HB_BEAMR_CAPI_LIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <wasm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Return codes. The WAMR_* names are historical (the original engine) and
+ * keep their meaning on every engine. */
+typedef enum {
+  HB_BEAMR_CAPI_LIB_SUCCESS = 0,
+  HB_BEAMR_CAPI_LIB_ERROR_ALLOCATION_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_WAMR_RUNTIME_INIT_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_WAMR_INSTANTIATE_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_WAMR_FUNCTION_LOOKUP_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_WAMR_CALL_FAILED, /* a trap; see get_last_error */
+  HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE,
+  HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT,
+  HB_BEAMR_CAPI_LIB_ERROR_OUT_OF_BOUNDS,
+  HB_BEAMR_CAPI_LIB_ERROR_UNSUPPORTED,
+} hb_beamr_capi_lib_rc_t;
+
+/* Context (and runtime) states; see the README's state diagram. */
+typedef enum {
+  HB_BEAMR_CAPI_LIB_STATE_UNINITIALIZED = 0,
+  HB_BEAMR_CAPI_LIB_STATE_RUNTIME_INITIALIZED,
+  HB_BEAMR_CAPI_LIB_STATE_CONTEXT_CREATED,
+  HB_BEAMR_CAPI_LIB_STATE_MODULE_LOADED,
+  HB_BEAMR_CAPI_LIB_STATE_INSTANTIATED,
+  HB_BEAMR_CAPI_LIB_STATE_RUNNING_EXPORT,
+  HB_BEAMR_CAPI_LIB_STATE_AWAITING_IMPORT,
+  HB_BEAMR_CAPI_LIB_STATE_TRAPPED,
+  HB_BEAMR_CAPI_LIB_STATE_DESTROYED,
+  HB_BEAMR_CAPI_LIB_STATE_RUNTIME_DESTROYED,
+} hb_beamr_capi_lib_state_t;
+
+/* Kinds of imports and exports. */
+typedef enum {
+  HB_BEAMR_CAPI_EXTERN_FUNC = 0,
+  HB_BEAMR_CAPI_EXTERN_GLOBAL,
+  HB_BEAMR_CAPI_EXTERN_TABLE,
+  HB_BEAMR_CAPI_EXTERN_MEMORY,
+} hb_beamr_capi_extern_kind_t;
+
+/* Opaque handle for one WebAssembly instance and everything it owns. */
+typedef struct hb_beamr_capi_lib_context hb_beamr_capi_lib_context_t;
+
+/* Description of the import a host function is answering. Borrowed; valid
+ * during the callback. `signature` is e.g. "(iI)f". */
+typedef struct {
+  const char *module_name;
+  const char *function_name;
+  const char *signature;
+} hb_beamr_capi_import_info_t;
+
+/* A host function. Fill `results` (types as in `import->signature`) and return
+ * NULL, or return a trap made with hb_beamr_capi_lib_trap_new() to make the
+ * WebAssembly caller trap with that message. The callback may call exports of
+ * `ctx` again (nested calls) and access its memory. `user_data` is the pointer
+ * given with the function. */
+typedef wasm_trap_t *(*hb_beamr_capi_host_function_t)(
+    hb_beamr_capi_lib_context_t *ctx, const hb_beamr_capi_import_info_t *import,
+    const wasm_val_t *args, size_t num_args, wasm_val_t *results,
+    size_t num_results, void *user_data);
+
+/* A host function for one (module, name) import. `user_function` is an
+ * hb_beamr_capi_host_function_t; `user_data` is passed to it. */
+typedef struct {
+  const char *import_module_name;
+  const char *import_function_name;
+  void *user_function;
+  void *user_data;
+} hb_beamr_capi_native_symbol_t;
+
+/* One import or export. Strings are owned by the context. */
+typedef struct {
+  hb_beamr_capi_extern_kind_t kind;
+  const char *module_name; /* "" for exports */
+  const char *name;
+  const char *signature;
+} hb_beamr_capi_extern_desc_t;
+
+/* ---- Runtime ---------------------------------------------------------- */
+
+/* Creates the process-wide engine. `config` may be NULL and is consumed. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_init_runtime_global(wasm_config_t *config);
+/* Releases the engine; live contexts move to RUNTIME_DESTROYED. */
+void hb_beamr_capi_lib_destroy_runtime_global(void);
+/* UNINITIALIZED, RUNTIME_INITIALIZED or RUNTIME_DESTROYED. */
+hb_beamr_capi_lib_state_t hb_beamr_capi_lib_runtime_state(void);
+/* "wasmtime" or "wamr". */
+const char *hb_beamr_capi_lib_engine_name(void);
+
+/* ---- Contexts --------------------------------------------------------- */
+
+/* A new context (CONTEXT_CREATED, or UNINITIALIZED without a runtime).
+ * NULL only when memory is exhausted. */
+hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context(void);
+/* Destroys a context and everything it owns. NULL is ignored. Called from a
+ * host function of the same context, it marks the context DESTROYED and the
+ * memory is released when the outermost call returns. */
+void hb_beamr_capi_lib_destroy_context(hb_beamr_capi_lib_context_t *ctx);
+/* Message of the last failure on `ctx` ("" if none). Never NULL. */
+const char *hb_beamr_capi_lib_get_last_error(hb_beamr_capi_lib_context_t *ctx);
+/* Current state of `ctx`. */
+hb_beamr_capi_lib_state_t
+hb_beamr_capi_lib_get_state(hb_beamr_capi_lib_context_t *ctx);
+/* Upper-case name of a state / of a return code. */
+const char *hb_beamr_capi_lib_state_name(hb_beamr_capi_lib_state_t state);
+const char *hb_beamr_capi_lib_rc_name(hb_beamr_capi_lib_rc_t rc);
+/* Engine store handle (wasmtime_context_t* on Wasmtime, wasm_store_t* on
+ * WAMR), NULL before instantiation. Borrowed. */
+void *hb_beamr_capi_lib_context_get_store(hb_beamr_capi_lib_context_t *ctx);
+
+/* ---- Modules and instances -------------------------------------------- */
+
+/* Compiles a WebAssembly binary into `ctx`. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_load_wasm_module(hb_beamr_capi_lib_context_t *ctx,
+                                   const uint8_t *wasm_binary_buf,
+                                   uint32_t wasm_binary_size);
+/* Loads a module precompiled with hb_beamr_capi_lib_serialize_module(). */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_load_precompiled_module(hb_beamr_capi_lib_context_t *ctx,
+                                          const uint8_t *buf, size_t size);
+/* Serializes the loaded module. On success *out is a new byte vector the
+ * caller frees with wasm_byte_vec_delete(). */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_serialize_module(hb_beamr_capi_lib_context_t *ctx,
+                                   wasm_byte_vec_t *out);
+
+/* Number of imports/exports of the loaded module, and one of them. */
+size_t hb_beamr_capi_lib_import_count(hb_beamr_capi_lib_context_t *ctx);
+size_t hb_beamr_capi_lib_export_count(hb_beamr_capi_lib_context_t *ctx);
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_import_at(hb_beamr_capi_lib_context_t *ctx, size_t index,
+                            hb_beamr_capi_extern_desc_t *out);
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_export_at(hb_beamr_capi_lib_context_t *ctx, size_t index,
+                            hb_beamr_capi_extern_desc_t *out);
+
+/* Instantiates the loaded module. Function imports named in
+ * `override_symbols` go to their user_function; every other function import
+ * goes to `default_import_function` (an hb_beamr_capi_host_function_t, may be
+ * NULL, then such an import fails with NATIVE_LINKING_FAILED). */
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_instantiate(
+    hb_beamr_capi_lib_context_t *ctx, void *default_import_function,
+    const hb_beamr_capi_native_symbol_t *override_symbols,
+    uint32_t num_override_symbols);
+
+/* ---- Calls ------------------------------------------------------------ */
+
+/* Calls an export by name. `args` must match the parameters in number and
+ * kind; `num_results` must equal the result count. A trap returns
+ * WAMR_CALL_FAILED with the trap text in get_last_error. */
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_export(
+    hb_beamr_capi_lib_context_t *ctx, const char *func_name, uint32_t num_args,
+    wasm_val_t args[], uint32_t num_results, wasm_val_t results[]);
+/* Calls entry `table_index` of the exported function table. */
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_indirect(
+    hb_beamr_capi_lib_context_t *ctx, uint64_t table_index, uint32_t num_args,
+    wasm_val_t args[], uint32_t num_results, wasm_val_t results[]);
+/* Makes a trap carrying `message`, for a host function to return. */
+wasm_trap_t *hb_beamr_capi_lib_trap_new(hb_beamr_capi_lib_context_t *ctx,
+                                        const char *message);
+
+/* ---- Memory and globals ----------------------------------------------- */
+
+/* Size in bytes of the default memory. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_size(hb_beamr_capi_lib_context_t *ctx,
+                              uint64_t *out_bytes);
+/* Bounds-checked copies out of / into the default memory. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_read(hb_beamr_capi_lib_context_t *ctx, uint64_t offset,
+                              void *out, size_t length);
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_write(hb_beamr_capi_lib_context_t *ctx,
+                               uint64_t offset, const void *data,
+                               size_t length);
+/* Grows the default memory by `delta_pages` 64 KiB pages; *out_old_pages
+ * (may be NULL) receives the previous size in pages. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_grow(hb_beamr_capi_lib_context_t *ctx,
+                              uint64_t delta_pages, uint64_t *out_old_pages);
+/* Reads / writes an exported global. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_global_get(hb_beamr_capi_lib_context_t *ctx, const char *name,
+                             wasm_val_t *out);
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_global_set(hb_beamr_capi_lib_context_t *ctx, const char *name,
+                             const wasm_val_t *value);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HB_BEAMR_CAPI_LIB_H */

@@ -1,0 +1,422 @@
+// The C facade: hb_beamr_capi_lib_* over hb_beamr::Context. Maps each
+// ErrorKind to a return code and keeps messages per context; never throws.
+#include "hb_beamr_capi_lib.h"
+
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "engine_adapter.hpp"
+#include "hb_beamr/context.hpp"
+#include "hb_beamr/runtime.hpp"
+
+using hb_beamr::Context;
+using hb_beamr::ErrorKind;
+using hb_beamr::Status;
+
+struct hb_beamr_capi_lib_context {
+  std::unique_ptr<Context> context;
+  // Errors found by the facade itself (bad pointers) before the context saw
+  // the call; reset by every facade call.
+  std::string facade_error;
+  // Destruction requested from inside one of the context's host functions:
+  // carried out when the outermost call returns.
+  bool destroy_pending = false;
+};
+
+namespace {
+
+hb_beamr_capi_lib_rc_t rc_of(ErrorKind kind) {
+  switch (kind) {
+  case ErrorKind::allocation: return HB_BEAMR_CAPI_LIB_ERROR_ALLOCATION_FAILED;
+  case ErrorKind::engine_init:
+    return HB_BEAMR_CAPI_LIB_ERROR_WAMR_RUNTIME_INIT_FAILED;
+  case ErrorKind::load: return HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED;
+  case ErrorKind::instantiate:
+    return HB_BEAMR_CAPI_LIB_ERROR_WAMR_INSTANTIATE_FAILED;
+  case ErrorKind::link: return HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED;
+  case ErrorKind::lookup:
+    return HB_BEAMR_CAPI_LIB_ERROR_WAMR_FUNCTION_LOOKUP_FAILED;
+  case ErrorKind::trap: return HB_BEAMR_CAPI_LIB_ERROR_WAMR_CALL_FAILED;
+  case ErrorKind::invalid_state: return HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE;
+  case ErrorKind::invalid_argument:
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  case ErrorKind::out_of_bounds: return HB_BEAMR_CAPI_LIB_ERROR_OUT_OF_BOUNDS;
+  case ErrorKind::unsupported: return HB_BEAMR_CAPI_LIB_ERROR_UNSUPPORTED;
+  }
+  return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+}
+
+template <typename R> hb_beamr_capi_lib_rc_t rc_of_result(const R &result) {
+  return result ? HB_BEAMR_CAPI_LIB_SUCCESS : rc_of(result.error().kind);
+}
+
+// Starts a facade call: clears the facade's own message. Returns false (and
+// the caller returns INVALID_ARGUMENT) when ctx is NULL.
+bool begin(hb_beamr_capi_lib_context_t *ctx) {
+  if (ctx == nullptr)
+    return false;
+  ctx->facade_error.clear();
+  return true;
+}
+
+hb_beamr_capi_lib_rc_t bad_argument(hb_beamr_capi_lib_context_t *ctx,
+                                    const char *message) {
+  ctx->facade_error = message;
+  return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+}
+
+struct HostFunctionBinding {
+  hb_beamr_capi_host_function_t function;
+  void *user_data;
+};
+
+hb_beamr::HostFunction adapt(hb_beamr_capi_lib_context_t *ctx,
+                             HostFunctionBinding binding) {
+  return [ctx, binding](hb_beamr::HostCall &call) -> Status {
+    hb_beamr_capi_import_info_t info{call.import.module.c_str(),
+                                     call.import.name.c_str(),
+                                     call.import.signature.c_str()};
+    wasm_trap_t *trap = binding.function(
+        ctx, &info, call.args, call.import.func.params.size(), call.results,
+        call.import.func.results.size(), binding.user_data);
+    if (trap == nullptr)
+      return {};
+    std::string text = hb_beamr::engine::trap_text(trap);
+    wasm_trap_delete(trap);
+    return hb_beamr::make_error(ErrorKind::trap, text);
+  };
+}
+
+// Runs a call and carries out a destruction requested during it.
+template <typename F>
+hb_beamr_capi_lib_rc_t
+run_call(hb_beamr_capi_lib_context_t *ctx, uint32_t num_args, wasm_val_t args[],
+         uint32_t num_results, wasm_val_t results[], F call) {
+  if (num_args > 0 && args == nullptr)
+    return bad_argument(ctx, "args is NULL");
+  if (num_results > 0 && results == nullptr)
+    return bad_argument(ctx, "results is NULL");
+  std::vector<wasm_val_t> in(args, args + num_args), out;
+  Status status = call(in, out);
+  if (ctx->destroy_pending && !ctx->context->in_call()) {
+    delete ctx;
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE;
+  }
+  if (!status)
+    return rc_of(status.error().kind);
+  if (out.size() != num_results)
+    return bad_argument(ctx, "num_results does not match the function's "
+                             "result count");
+  std::copy(out.begin(), out.end(), results);
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+hb_beamr_capi_extern_kind_t kind_of(hb_beamr::ExternKind kind) {
+  switch (kind) {
+  case hb_beamr::ExternKind::func: return HB_BEAMR_CAPI_EXTERN_FUNC;
+  case hb_beamr::ExternKind::global: return HB_BEAMR_CAPI_EXTERN_GLOBAL;
+  case hb_beamr::ExternKind::table: return HB_BEAMR_CAPI_EXTERN_TABLE;
+  case hb_beamr::ExternKind::memory: return HB_BEAMR_CAPI_EXTERN_MEMORY;
+  }
+  return HB_BEAMR_CAPI_EXTERN_FUNC;
+}
+
+hb_beamr_capi_lib_rc_t describe(hb_beamr_capi_lib_context_t *ctx,
+                                const std::vector<hb_beamr::ExternDesc> &list,
+                                size_t index,
+                                hb_beamr_capi_extern_desc_t *out) {
+  if (out == nullptr)
+    return bad_argument(ctx, "out is NULL");
+  if (index >= list.size())
+    return bad_argument(ctx, "index out of range");
+  const hb_beamr::ExternDesc &d = list[index];
+  *out = {kind_of(d.kind), d.module.c_str(), d.name.c_str(),
+          d.signature.c_str()};
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+} // namespace
+
+extern "C" {
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_init_runtime_global(wasm_config_t *config) {
+  Status status = hb_beamr::runtime::init(config);
+  return rc_of_result(status);
+}
+
+void hb_beamr_capi_lib_destroy_runtime_global(void) {
+  hb_beamr::runtime::destroy();
+}
+
+hb_beamr_capi_lib_state_t hb_beamr_capi_lib_runtime_state(void) {
+  return static_cast<hb_beamr_capi_lib_state_t>(hb_beamr::runtime::state());
+}
+
+const char *hb_beamr_capi_lib_engine_name(void) {
+  return hb_beamr::runtime::engine_name();
+}
+
+hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context(void) {
+  auto *ctx = new (std::nothrow) hb_beamr_capi_lib_context_t();
+  if (ctx == nullptr)
+    return nullptr;
+  ctx->context = Context::create();
+  if (!ctx->context) {
+    delete ctx;
+    return nullptr;
+  }
+  return ctx;
+}
+
+void hb_beamr_capi_lib_destroy_context(hb_beamr_capi_lib_context_t *ctx) {
+  if (ctx == nullptr)
+    return;
+  if (ctx->context->in_call()) {
+    ctx->context->mark_destroyed();
+    ctx->destroy_pending = true;
+    return;
+  }
+  delete ctx;
+}
+
+const char *hb_beamr_capi_lib_get_last_error(hb_beamr_capi_lib_context_t *ctx) {
+  if (ctx == nullptr)
+    return "context is NULL";
+  if (!ctx->facade_error.empty())
+    return ctx->facade_error.c_str();
+  return ctx->context->last_error().c_str();
+}
+
+hb_beamr_capi_lib_state_t
+hb_beamr_capi_lib_get_state(hb_beamr_capi_lib_context_t *ctx) {
+  if (ctx == nullptr)
+    return HB_BEAMR_CAPI_LIB_STATE_UNINITIALIZED;
+  return static_cast<hb_beamr_capi_lib_state_t>(ctx->context->state());
+}
+
+const char *hb_beamr_capi_lib_state_name(hb_beamr_capi_lib_state_t state) {
+  if (state < HB_BEAMR_CAPI_LIB_STATE_UNINITIALIZED ||
+      state > HB_BEAMR_CAPI_LIB_STATE_RUNTIME_DESTROYED)
+    return "UNKNOWN";
+  return hb_beamr::state_name(static_cast<hb_beamr::State>(state));
+}
+
+const char *hb_beamr_capi_lib_rc_name(hb_beamr_capi_lib_rc_t rc) {
+  switch (rc) {
+  case HB_BEAMR_CAPI_LIB_SUCCESS: return "SUCCESS";
+  case HB_BEAMR_CAPI_LIB_ERROR_ALLOCATION_FAILED: return "ALLOCATION_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_RUNTIME_INIT_FAILED:
+    return "WAMR_RUNTIME_INIT_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED: return "WAMR_LOAD_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_INSTANTIATE_FAILED:
+    return "WAMR_INSTANTIATE_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_FUNCTION_LOOKUP_FAILED:
+    return "WAMR_FUNCTION_LOOKUP_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_CALL_FAILED: return "WAMR_CALL_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE: return "INVALID_STATE";
+  case HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED:
+    return "NATIVE_LINKING_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+  case HB_BEAMR_CAPI_LIB_ERROR_OUT_OF_BOUNDS: return "OUT_OF_BOUNDS";
+  case HB_BEAMR_CAPI_LIB_ERROR_UNSUPPORTED: return "UNSUPPORTED";
+  }
+  return "UNKNOWN";
+}
+
+void *hb_beamr_capi_lib_context_get_store(hb_beamr_capi_lib_context_t *ctx) {
+  return ctx == nullptr ? nullptr : ctx->context->engine_store();
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_load_wasm_module(hb_beamr_capi_lib_context_t *ctx,
+                                   const uint8_t *wasm_binary_buf,
+                                   uint32_t wasm_binary_size) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  return rc_of_result(ctx->context->load(wasm_binary_buf, wasm_binary_size));
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_load_precompiled_module(hb_beamr_capi_lib_context_t *ctx,
+                                          const uint8_t *buf, size_t size) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  return rc_of_result(ctx->context->load_precompiled(buf, size));
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_serialize_module(hb_beamr_capi_lib_context_t *ctx,
+                                   wasm_byte_vec_t *out) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (out == nullptr)
+    return bad_argument(ctx, "out is NULL");
+  auto bytes = ctx->context->serialize_module();
+  if (!bytes)
+    return rc_of(bytes.error().kind);
+  wasm_byte_vec_new(
+      out, bytes.value().size(),
+      reinterpret_cast<const wasm_byte_t *>(bytes.value().data()));
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+size_t hb_beamr_capi_lib_import_count(hb_beamr_capi_lib_context_t *ctx) {
+  return ctx == nullptr ? 0 : ctx->context->imports().size();
+}
+
+size_t hb_beamr_capi_lib_export_count(hb_beamr_capi_lib_context_t *ctx) {
+  return ctx == nullptr ? 0 : ctx->context->exports().size();
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_import_at(hb_beamr_capi_lib_context_t *ctx, size_t index,
+                            hb_beamr_capi_extern_desc_t *out) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  return describe(ctx, ctx->context->imports(), index, out);
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_export_at(hb_beamr_capi_lib_context_t *ctx, size_t index,
+                            hb_beamr_capi_extern_desc_t *out) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  return describe(ctx, ctx->context->exports(), index, out);
+}
+
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_instantiate(
+    hb_beamr_capi_lib_context_t *ctx, void *default_import_function,
+    const hb_beamr_capi_native_symbol_t *override_symbols,
+    uint32_t num_override_symbols) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (num_override_symbols > 0 && override_symbols == nullptr)
+    return bad_argument(ctx, "override_symbols is NULL");
+  hb_beamr::HostFunction fallback;
+  if (default_import_function != nullptr)
+    fallback = adapt(ctx, {reinterpret_cast<hb_beamr_capi_host_function_t>(
+                               default_import_function),
+                           nullptr});
+  std::vector<hb_beamr::ImportBinding> bindings;
+  for (uint32_t i = 0; i < num_override_symbols; ++i) {
+    const hb_beamr_capi_native_symbol_t &sym = override_symbols[i];
+    if (sym.import_module_name == nullptr ||
+        sym.import_function_name == nullptr || sym.user_function == nullptr)
+      return bad_argument(ctx, "override symbol with a NULL field");
+    bindings.push_back(
+        {sym.import_module_name, sym.import_function_name,
+         adapt(ctx, {reinterpret_cast<hb_beamr_capi_host_function_t>(
+                         sym.user_function),
+                     sym.user_data})});
+  }
+  return rc_of_result(
+      ctx->context->instantiate(std::move(fallback), std::move(bindings)));
+}
+
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_export(
+    hb_beamr_capi_lib_context_t *ctx, const char *func_name, uint32_t num_args,
+    wasm_val_t args[], uint32_t num_results, wasm_val_t results[]) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (func_name == nullptr)
+    return bad_argument(ctx, "func_name is NULL");
+  return run_call(ctx, num_args, args, num_results, results,
+                  [&](auto &in, auto &out) {
+                    return ctx->context->call(func_name, in, out);
+                  });
+}
+
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_indirect(
+    hb_beamr_capi_lib_context_t *ctx, uint64_t table_index, uint32_t num_args,
+    wasm_val_t args[], uint32_t num_results, wasm_val_t results[]) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  return run_call(ctx, num_args, args, num_results, results,
+                  [&](auto &in, auto &out) {
+                    return ctx->context->call_indirect(table_index, in, out);
+                  });
+}
+
+wasm_trap_t *hb_beamr_capi_lib_trap_new(hb_beamr_capi_lib_context_t *ctx,
+                                        const char *message) {
+  const char *text = message == nullptr ? "" : message;
+  return hb_beamr::engine::new_trap(
+      ctx == nullptr ? nullptr : ctx->context->engine_store(), text);
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_size(hb_beamr_capi_lib_context_t *ctx,
+                              uint64_t *out_bytes) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (out_bytes == nullptr)
+    return bad_argument(ctx, "out_bytes is NULL");
+  auto size = ctx->context->memory_size();
+  if (!size)
+    return rc_of(size.error().kind);
+  *out_bytes = size.value();
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_read(hb_beamr_capi_lib_context_t *ctx, uint64_t offset,
+                              void *out, size_t length) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (out == nullptr && length > 0)
+    return bad_argument(ctx, "out is NULL");
+  return rc_of_result(ctx->context->memory_read(offset, out, length));
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_write(hb_beamr_capi_lib_context_t *ctx,
+                               uint64_t offset, const void *data,
+                               size_t length) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (data == nullptr && length > 0)
+    return bad_argument(ctx, "data is NULL");
+  return rc_of_result(ctx->context->memory_write(offset, data, length));
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_memory_grow(hb_beamr_capi_lib_context_t *ctx,
+                              uint64_t delta_pages, uint64_t *out_old_pages) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  auto old = ctx->context->memory_grow(delta_pages);
+  if (!old)
+    return rc_of(old.error().kind);
+  if (out_old_pages != nullptr)
+    *out_old_pages = old.value();
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_global_get(hb_beamr_capi_lib_context_t *ctx, const char *name,
+                             wasm_val_t *out) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (name == nullptr || out == nullptr)
+    return bad_argument(ctx, "name or out is NULL");
+  auto value = ctx->context->global_get(name);
+  if (!value)
+    return rc_of(value.error().kind);
+  *out = value.value();
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_global_set(hb_beamr_capi_lib_context_t *ctx, const char *name,
+                             const wasm_val_t *value) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (name == nullptr || value == nullptr)
+    return bad_argument(ctx, "name or value is NULL");
+  return rc_of_result(ctx->context->global_set(name, *value));
+}
+
+} // extern "C"

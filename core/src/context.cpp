@@ -1,0 +1,404 @@
+// Context: the state machine and argument checks around one engine instance.
+#include "hb_beamr/context.hpp"
+
+#include <atomic>
+#include <cstring>
+#include <exception>
+
+#include "engine_adapter.hpp"
+#include "runtime_internal.hpp"
+
+namespace hb_beamr {
+namespace {
+
+std::atomic<size_t> live_contexts{0};
+
+std::string kind_list(std::initializer_list<State> states) {
+  std::string out;
+  size_t i = 0;
+  for (State s : states) {
+    if (i > 0)
+      out += i + 1 == states.size() ? " or " : ", ";
+    out += state_name(s);
+    ++i;
+  }
+  return out;
+}
+
+std::string describe_sig_mismatch(const FuncSig &sig,
+                                  const std::vector<wasm_val_t> &args) {
+  std::string got = "(";
+  for (const wasm_val_t &v : args) {
+    switch (v.kind) {
+    case WASM_I32: got += 'i'; break;
+    case WASM_I64: got += 'I'; break;
+    case WASM_F32: got += 'f'; break;
+    case WASM_F64: got += 'F'; break;
+    case WASM_FUNCREF: got += 'r'; break;
+    case WASM_EXTERNREF: got += 'e'; break;
+    default: got += '?';
+    }
+  }
+  got += ')';
+  return "arguments " + got + " do not match signature " + sig.text();
+}
+
+bool args_match(const FuncSig &sig, const std::vector<wasm_val_t> &args) {
+  if (args.size() != sig.params.size())
+    return false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    wasm_valkind_t expected;
+    if (!to_wasm_valkind(sig.params[i], &expected))
+      return false;
+    if (args[i].kind != expected)
+      return false;
+  }
+  return true;
+}
+
+// Call-like operations are allowed at top level, after a trap, and nested
+// inside a host function of the same context.
+constexpr std::initializer_list<State> callable_states = {
+    State::instantiated, State::trapped, State::awaiting_import};
+
+} // namespace
+
+Context::Context() : state_(State::uninitialized), runtime_generation_(0) {
+  ++live_contexts;
+}
+
+Context::~Context() { --live_contexts; }
+
+size_t Context::live_count() { return live_contexts; }
+
+std::unique_ptr<Context> Context::create() {
+  std::unique_ptr<Context> ctx(new (std::nothrow) Context());
+  if (!ctx)
+    return nullptr;
+  runtime::Snapshot rt = runtime::snapshot();
+  if (rt.engine) {
+    ctx->engine_ = std::move(rt.engine);
+    ctx->runtime_generation_ = rt.generation;
+    ctx->state_ = State::context_created;
+  } else {
+    ctx->last_error_ = "runtime is not initialized";
+  }
+  return ctx;
+}
+
+State Context::state() const {
+  if (state_ == State::uninitialized || state_ == State::destroyed)
+    return state_;
+  if (runtime::current_generation() != runtime_generation_)
+    return State::runtime_destroyed;
+  return state_;
+}
+
+Error Context::fail(Error error) const {
+  last_error_ = error.message;
+  return error;
+}
+
+Status Context::require(std::initializer_list<State> allowed,
+                        const char *operation) const {
+  State now = state();
+  for (State s : allowed)
+    if (s == now)
+      return {};
+  return fail(make_error(ErrorKind::invalid_state,
+                         std::string(operation) + " is not allowed in state " +
+                             state_name(now) + " (needs " + kind_list(allowed) +
+                             ")"));
+}
+
+Status Context::require_instance(const char *operation) const {
+  if (Status s = require(callable_states, operation); !s)
+    return s;
+  // A start function's host function may try to call back before the
+  // instance exists.
+  if (!instance_)
+    return fail(
+        make_error(ErrorKind::invalid_state,
+                   std::string(operation) +
+                       " is not allowed while the start function runs"));
+  return {};
+}
+
+Status Context::load(const uint8_t *bytes, size_t size) {
+  if (Status s = require({State::context_created}, "load"); !s)
+    return s;
+  if (bytes == nullptr && size > 0)
+    return fail(make_error(ErrorKind::invalid_argument, "null module buffer"));
+  Result<engine::ModulePtr> module = engine::compile(engine_, bytes, size);
+  if (!module)
+    return fail(module.error());
+  module_ = module.value();
+  state_ = State::module_loaded;
+  return {};
+}
+
+Status Context::load_precompiled(const uint8_t *bytes, size_t size) {
+  if (Status s = require({State::context_created}, "load_precompiled"); !s)
+    return s;
+  if (bytes == nullptr && size > 0)
+    return fail(make_error(ErrorKind::invalid_argument, "null module buffer"));
+  Result<engine::ModulePtr> module = engine::deserialize(engine_, bytes, size);
+  if (!module)
+    return fail(module.error());
+  module_ = module.value();
+  state_ = State::module_loaded;
+  return {};
+}
+
+Result<std::vector<uint8_t>> Context::serialize_module() const {
+  if (Status s = require({State::module_loaded, State::instantiated,
+                          State::trapped, State::awaiting_import},
+                         "serialize_module");
+      !s)
+    return s.error();
+  Result<std::vector<uint8_t>> bytes = engine::serialize(*module_);
+  if (!bytes)
+    return fail(bytes.error());
+  return bytes;
+}
+
+const std::vector<ExternDesc> &Context::imports() const {
+  static const std::vector<ExternDesc> none;
+  return module_ ? engine::imports(*module_) : none;
+}
+
+const std::vector<ExternDesc> &Context::exports() const {
+  static const std::vector<ExternDesc> none;
+  return module_ ? engine::exports(*module_) : none;
+}
+
+Status Context::instantiate(HostFunction default_function,
+                            std::vector<ImportBinding> bindings) {
+  if (Status s = require({State::module_loaded}, "instantiate"); !s)
+    return s;
+  const std::vector<ExternDesc> &wanted = imports();
+  std::vector<HostFunction> functions(wanted.size());
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const ExternDesc &imp = wanted[i];
+    if (imp.kind != ExternKind::func)
+      continue;
+    for (const ImportBinding &b : bindings)
+      if (b.module == imp.module && b.name == imp.name && b.function) {
+        functions[i] = b.function;
+        break;
+      }
+    if (!functions[i])
+      functions[i] = default_function;
+    if (!functions[i])
+      return fail(make_error(ErrorKind::link, "no host function for import " +
+                                                  imp.module + "." + imp.name +
+                                                  " " + imp.signature));
+  }
+  import_functions_ = std::move(functions);
+  Result<std::unique_ptr<engine::Instance>> made = engine::Instance::create(
+      engine_, module_,
+      [this](size_t index, const wasm_val_t *args, wasm_val_t *results) {
+        return answer_import(index, args, results);
+      });
+  if (!made) {
+    import_functions_.clear();
+    return fail(made.error());
+  }
+  instance_ = std::move(made.value());
+  state_ = State::instantiated;
+  return {};
+}
+
+Status Context::answer_import(size_t index, const wasm_val_t *args,
+                              wasm_val_t *results) {
+  const ExternDesc &imp = imports()[index];
+  // A start function runs during instantiation, before the context counts as
+  // instantiated; its imports are answered all the same.
+  State before = state_;
+  if (state_ == State::destroyed)
+    return make_error(ErrorKind::trap, "context was destroyed");
+  state_ = State::awaiting_import;
+  HostCall call{*this, imp, args, results};
+  Status status = import_functions_[index](call);
+  if (state_ != State::destroyed)
+    state_ = before;
+  if (!status)
+    return status;
+  for (size_t i = 0; i < imp.func.results.size(); ++i) {
+    wasm_valkind_t expected;
+    if (!to_wasm_valkind(imp.func.results[i], &expected) ||
+        results[i].kind != expected)
+      return make_error(ErrorKind::trap,
+                        "host function for " + imp.module + "." + imp.name +
+                            " returned a result of the wrong type");
+  }
+  return {};
+}
+
+Status Context::run_call(const FuncSig &sig,
+                         const std::vector<wasm_val_t> &args,
+                         std::vector<wasm_val_t> &results,
+                         const std::function<Status(wasm_val_t *)> &invoke) {
+  if (!args_match(sig, args))
+    return fail(make_error(ErrorKind::invalid_argument,
+                           describe_sig_mismatch(sig, args)));
+  results.clear();
+  for (ValType t : sig.results)
+    results.push_back(zero_value(t));
+  State before = state_;
+  state_ = State::running_export;
+  ++call_depth_;
+  Status status = invoke(results.data());
+  --call_depth_;
+  if (state_ == State::destroyed) {
+    if (status)
+      status = make_error(ErrorKind::invalid_state,
+                          "context was destroyed during the call");
+    return fail(status.error());
+  }
+  // Nested calls return to the host function that made them.
+  if (call_depth_ > 0)
+    state_ = before;
+  else
+    state_ = status ? State::instantiated : State::trapped;
+  if (!status)
+    return fail(status.error());
+  return status;
+}
+
+Status Context::call(std::string_view name, const std::vector<wasm_val_t> &args,
+                     std::vector<wasm_val_t> &results) {
+  if (Status s = require_instance("call"); !s)
+    return s;
+  Result<FuncSig> sig = instance_->export_signature(name);
+  if (!sig)
+    return fail(sig.error());
+  return run_call(sig.value(), args, results, [&](wasm_val_t *out) {
+    return instance_->call(name, args.data(), out);
+  });
+}
+
+Status Context::call_indirect(uint64_t index,
+                              const std::vector<wasm_val_t> &args,
+                              std::vector<wasm_val_t> &results) {
+  if (Status s = require_instance("call_indirect"); !s)
+    return s;
+  Result<FuncSig> sig = instance_->table_signature(index);
+  if (!sig)
+    return fail(sig.error());
+  return run_call(sig.value(), args, results, [&](wasm_val_t *out) {
+    return instance_->call_indirect(index, args.data(), out);
+  });
+}
+
+Result<FuncSig> Context::export_signature(std::string_view name) const {
+  if (Status s = require_instance("export_signature"); !s)
+    return s.error();
+  Result<FuncSig> sig = instance_->export_signature(name);
+  if (!sig)
+    return fail(sig.error());
+  return sig;
+}
+
+Result<FuncSig> Context::table_signature(uint64_t index) const {
+  if (Status s = require_instance("table_signature"); !s)
+    return s.error();
+  Result<FuncSig> sig = instance_->table_signature(index);
+  if (!sig)
+    return fail(sig.error());
+  return sig;
+}
+
+Result<uint64_t> Context::memory_size() const {
+  if (Status s = require_instance("memory_size"); !s)
+    return s.error();
+  Result<engine::MemoryView> mem = instance_->memory();
+  if (!mem)
+    return fail(mem.error());
+  return mem.value().size;
+}
+
+Result<bool> Context::memory_is64() const {
+  if (Status s = require_instance("memory_is64"); !s)
+    return s.error();
+  Result<engine::MemoryView> mem = instance_->memory();
+  if (!mem)
+    return fail(mem.error());
+  return mem.value().is64;
+}
+
+namespace {
+// offset + length <= size, without overflow.
+bool in_bounds(uint64_t offset, size_t length, uint64_t size) {
+  return offset <= size && length <= size - offset;
+}
+std::string bounds_message(const char *what, uint64_t offset, size_t length,
+                           uint64_t size) {
+  return std::string(what) + " of " + std::to_string(length) +
+         " bytes at offset " + std::to_string(offset) +
+         " is outside memory of " + std::to_string(size) + " bytes";
+}
+} // namespace
+
+Status Context::memory_read(uint64_t offset, void *out, size_t length) const {
+  if (Status s = require_instance("memory_read"); !s)
+    return s;
+  Result<engine::MemoryView> mem = instance_->memory();
+  if (!mem)
+    return fail(mem.error());
+  if (!in_bounds(offset, length, mem.value().size))
+    return fail(
+        make_error(ErrorKind::out_of_bounds,
+                   bounds_message("read", offset, length, mem.value().size)));
+  if (length > 0)
+    std::memcpy(out, mem.value().data + offset, length);
+  return {};
+}
+
+Status Context::memory_write(uint64_t offset, const void *data, size_t length) {
+  if (Status s = require_instance("memory_write"); !s)
+    return s;
+  Result<engine::MemoryView> mem = instance_->memory();
+  if (!mem)
+    return fail(mem.error());
+  if (!in_bounds(offset, length, mem.value().size))
+    return fail(
+        make_error(ErrorKind::out_of_bounds,
+                   bounds_message("write", offset, length, mem.value().size)));
+  if (length > 0)
+    std::memcpy(mem.value().data + offset, data, length);
+  return {};
+}
+
+Result<uint64_t> Context::memory_grow(uint64_t delta_pages) {
+  if (Status s = require_instance("memory_grow"); !s)
+    return s.error();
+  Result<uint64_t> old = instance_->memory_grow(delta_pages);
+  if (!old)
+    return fail(old.error());
+  return old;
+}
+
+Result<wasm_val_t> Context::global_get(std::string_view name) const {
+  if (Status s = require_instance("global_get"); !s)
+    return s.error();
+  Result<wasm_val_t> value = instance_->global_get(name);
+  if (!value)
+    return fail(value.error());
+  return value;
+}
+
+Status Context::global_set(std::string_view name, const wasm_val_t &value) {
+  if (Status s = require_instance("global_set"); !s)
+    return s;
+  Status set = instance_->global_set(name, value);
+  if (!set)
+    return fail(set.error());
+  return set;
+}
+
+void *Context::engine_store() const {
+  return instance_ ? instance_->store_handle() : nullptr;
+}
+
+} // namespace hb_beamr

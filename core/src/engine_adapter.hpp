@@ -1,0 +1,100 @@
+// Internal: the seam between the engine-independent core and one engine.
+//
+// Exactly one engine_<name>.cpp defines everything declared here; CMake picks
+// it with HB_BEAMR_ENGINE. The core speaks wasm.h's vocabulary (wasm_config_t,
+// wasm_engine_t, wasm_val_t, type objects); how a store, an instance and a
+// call are made is the adapter's business, because wasm.h alone cannot
+// interrupt, meter or resume a running call on every engine.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <wasm.h>
+
+#include "hb_beamr/result.hpp"
+#include "hb_beamr/types.hpp"
+
+namespace hb_beamr::engine {
+
+using EnginePtr = std::shared_ptr<wasm_engine_t>;
+
+/// Name of this engine ("wasmtime", "wamr").
+const char *name();
+
+/// Creates the process engine from `config` (consumed; null = defaults) with
+/// the features hb_beamr promises switched on.
+Result<EnginePtr> create_engine(wasm_config_t *config);
+
+/// A compiled module; immutable and shareable between instances.
+class Module;
+using ModulePtr = std::shared_ptr<const Module>;
+
+Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
+                          size_t size);
+Result<ModulePtr> deserialize(const EnginePtr &engine, const uint8_t *bytes,
+                              size_t size);
+Result<std::vector<uint8_t>> serialize(const Module &module);
+const std::vector<ExternDesc> &imports(const Module &module);
+const std::vector<ExternDesc> &exports(const Module &module);
+
+/// Answers a call of function import number `index` (module order). `results`
+/// arrive pre-filled with zeros of the right types. An error becomes a trap.
+using ImportHandler = std::function<Status(size_t index, const wasm_val_t *args,
+                                           wasm_val_t *results)>;
+
+/// Raw view of a linear memory; valid until the next call or grow.
+struct MemoryView {
+  uint8_t *data;
+  uint64_t size;
+  bool is64;
+};
+
+/// A store with one instance of a module in it.
+class Instance {
+public:
+  /// Instantiates `module`; function imports go to `handler`, other imports
+  /// get fresh objects of their type.
+  static Result<std::unique_ptr<Instance>> create(const EnginePtr &engine,
+                                                  const ModulePtr &module,
+                                                  ImportHandler handler);
+  ~Instance();
+
+  Result<FuncSig> export_signature(std::string_view name);
+  /// `args`/`results` were checked against export_signature() by the caller.
+  Status call(std::string_view name, const wasm_val_t *args,
+              wasm_val_t *results);
+  Result<FuncSig> table_signature(uint64_t index);
+  Status call_indirect(uint64_t index, const wasm_val_t *args,
+                       wasm_val_t *results);
+  Result<MemoryView> memory();
+  Result<uint64_t> memory_grow(uint64_t delta_pages);
+  Result<wasm_val_t> global_get(std::string_view name);
+  Status global_set(std::string_view name, const wasm_val_t &value);
+  void *store_handle();
+
+  struct Impl;
+
+private:
+  explicit Instance(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hb_beamr::engine
+
+namespace hb_beamr::engine {
+
+/// A trap carrying `message`, for a C host function to return. `store` is
+/// Instance::store_handle() (some engines tie traps to a store).
+wasm_trap_t *new_trap(void *store, std::string_view message);
+
+/// The text of a trap made by new_trap (or any wasm.h trap). Does not take
+/// ownership.
+std::string trap_text(const wasm_trap_t *trap);
+
+} // namespace hb_beamr::engine

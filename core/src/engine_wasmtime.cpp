@@ -1,0 +1,671 @@
+// The Wasmtime engine adapter.
+//
+// Stores, instances and calls use wasmtime.h rather than wasm.h: a wasm.h
+// store in Wasmtime has no handle through which a call could be interrupted,
+// metered with fuel or resumed, and hb_beamr needs all three. Types, values
+// and traps stay wasm.h's, shared with the rest of the core.
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <wasmtime.h>
+
+#include "engine_adapter.hpp"
+#include "type_description.hpp"
+
+namespace hb_beamr {
+
+MemoryLimits memory_limits(const wasm_memorytype_t *type) {
+  MemoryLimits limits;
+  limits.min = wasmtime_memorytype_minimum(type);
+  limits.has_max = wasmtime_memorytype_maximum(type, &limits.max);
+  limits.is64 = wasmtime_memorytype_is64(type);
+  return limits;
+}
+
+namespace engine {
+namespace {
+
+struct ErrorDeleter {
+  void operator()(wasmtime_error_t *e) const { wasmtime_error_delete(e); }
+};
+using ErrorPtr = std::unique_ptr<wasmtime_error_t, ErrorDeleter>;
+
+struct TrapDeleter {
+  void operator()(wasm_trap_t *t) const { wasm_trap_delete(t); }
+};
+using TrapPtr = std::unique_ptr<wasm_trap_t, TrapDeleter>;
+
+std::string take_message(wasm_byte_vec_t &vec) {
+  std::string text(vec.data, vec.size);
+  wasm_byte_vec_delete(&vec);
+  // Wasmtime NUL-terminates its messages; the NUL is not part of the text.
+  while (!text.empty() && text.back() == '\0')
+    text.pop_back();
+  return text;
+}
+
+std::string message_of(wasmtime_error_t *error) {
+  wasm_byte_vec_t vec;
+  wasmtime_error_message(error, &vec);
+  return take_message(vec);
+}
+
+// The spec's wording for each trap, so messages do not depend on how Wasmtime
+// formats its backtraces.
+const char *trap_code_text(wasmtime_trap_code_t code) {
+  switch (code) {
+  case WASMTIME_TRAP_CODE_STACK_OVERFLOW: return "call stack exhausted";
+  case WASMTIME_TRAP_CODE_MEMORY_OUT_OF_BOUNDS:
+    return "out of bounds memory access";
+  case WASMTIME_TRAP_CODE_HEAP_MISALIGNED: return "misaligned memory access";
+  case WASMTIME_TRAP_CODE_TABLE_OUT_OF_BOUNDS:
+    return "undefined element: out of bounds table access";
+  case WASMTIME_TRAP_CODE_INDIRECT_CALL_TO_NULL: return "uninitialized element";
+  case WASMTIME_TRAP_CODE_BAD_SIGNATURE: return "indirect call type mismatch";
+  case WASMTIME_TRAP_CODE_INTEGER_OVERFLOW: return "integer overflow";
+  case WASMTIME_TRAP_CODE_INTEGER_DIVISION_BY_ZERO:
+    return "integer divide by zero";
+  case WASMTIME_TRAP_CODE_BAD_CONVERSION_TO_INTEGER:
+    return "invalid conversion to integer";
+  case WASMTIME_TRAP_CODE_UNREACHABLE_CODE_REACHED: return "unreachable";
+  case WASMTIME_TRAP_CODE_INTERRUPT: return "interrupted";
+  case WASMTIME_TRAP_CODE_OUT_OF_FUEL: return "all fuel consumed";
+  default: return nullptr;
+  }
+}
+
+bool is_gc_ref(wasmtime_valkind_t kind) {
+  return kind == WASMTIME_EXTERNREF || kind == WASMTIME_ANYREF ||
+         kind == WASMTIME_EXNREF;
+}
+
+bool is_null_ref(const wasmtime_val_t &v) {
+  switch (v.kind) {
+  case WASMTIME_FUNCREF: return v.of.funcref.store_id == 0;
+  case WASMTIME_EXTERNREF: return v.of.externref.store_id == 0;
+  case WASMTIME_ANYREF: return v.of.anyref.store_id == 0;
+  case WASMTIME_EXNREF: return v.of.exnref.store_id == 0;
+  default: return false;
+  }
+}
+
+wasmtime_val_t null_ref(wasm_valkind_t kind) {
+  wasmtime_val_t v;
+  std::memset(&v, 0, sizeof v);
+  v.kind = kind == WASM_FUNCREF ? WASMTIME_FUNCREF : WASMTIME_EXTERNREF;
+  return v;
+}
+
+// wasm.h values carry references as wasm_ref_t, which Wasmtime's store-based
+// API cannot produce; only null references cross the host boundary.
+Status to_wasmtime(const wasm_val_t &in, wasmtime_val_t *out) {
+  std::memset(out, 0, sizeof *out);
+  switch (in.kind) {
+  case WASM_I32:
+    out->kind = WASMTIME_I32;
+    out->of.i32 = in.of.i32;
+    break;
+  case WASM_I64:
+    out->kind = WASMTIME_I64;
+    out->of.i64 = in.of.i64;
+    break;
+  case WASM_F32:
+    out->kind = WASMTIME_F32;
+    out->of.f32 = in.of.f32;
+    break;
+  case WASM_F64:
+    out->kind = WASMTIME_F64;
+    out->of.f64 = in.of.f64;
+    break;
+  case WASM_FUNCREF:
+  case WASM_EXTERNREF:
+    if (in.of.ref != nullptr)
+      return make_error(ErrorKind::unsupported,
+                        "non-null reference values cannot be passed in");
+    *out = null_ref(in.kind);
+    break;
+  default: return make_error(ErrorKind::unsupported, "unsupported value kind");
+  }
+  return {};
+}
+
+Status from_wasmtime(const wasmtime_val_t &in, wasm_val_t *out) {
+  std::memset(out, 0, sizeof *out);
+  switch (in.kind) {
+  case WASMTIME_I32:
+    out->kind = WASM_I32;
+    out->of.i32 = in.of.i32;
+    break;
+  case WASMTIME_I64:
+    out->kind = WASM_I64;
+    out->of.i64 = in.of.i64;
+    break;
+  case WASMTIME_F32:
+    out->kind = WASM_F32;
+    out->of.f32 = in.of.f32;
+    break;
+  case WASMTIME_F64:
+    out->kind = WASM_F64;
+    out->of.f64 = in.of.f64;
+    break;
+  case WASMTIME_FUNCREF:
+  case WASMTIME_EXTERNREF:
+  case WASMTIME_ANYREF:
+  case WASMTIME_EXNREF:
+    if (!is_null_ref(in))
+      return make_error(ErrorKind::unsupported,
+                        "non-null reference values cannot be returned");
+    out->kind = in.kind == WASMTIME_FUNCREF ? WASM_FUNCREF : WASM_EXTERNREF;
+    out->of.ref = nullptr;
+    break;
+  default:
+    return make_error(ErrorKind::unsupported,
+                      "v128 values cannot cross the host boundary");
+  }
+  return {};
+}
+
+} // namespace
+
+const char *name() { return "wasmtime"; }
+
+Result<EnginePtr> create_engine(wasm_config_t *config) {
+  if (config == nullptr)
+    config = wasm_config_new();
+  if (config == nullptr)
+    return make_error(ErrorKind::allocation, "cannot allocate engine config");
+  wasmtime_config_wasm_memory64_set(config, true);
+  wasmtime_config_wasm_bulk_memory_set(config, true);
+  wasmtime_config_wasm_reference_types_set(config, true);
+  wasmtime_config_wasm_multi_value_set(config, true);
+  wasmtime_config_wasm_simd_set(config, true);
+  wasmtime_config_gc_support_set(config, true);
+  wasmtime_config_wasm_exceptions_set(config, true);
+  wasm_engine_t *engine = wasm_engine_new_with_config(config);
+  if (engine == nullptr)
+    return make_error(ErrorKind::engine_init, "cannot create Wasmtime engine");
+  return EnginePtr(engine, wasm_engine_delete);
+}
+
+class Module {
+public:
+  Module(EnginePtr engine, wasmtime_module_t *raw)
+      : engine_(std::move(engine)), raw_(raw) {
+    wasm_importtype_vec_t imports;
+    wasmtime_module_imports(raw_, &imports);
+    for (size_t i = 0; i < imports.size; ++i) {
+      const wasm_name_t *module = wasm_importtype_module(imports.data[i]);
+      imports_.push_back(
+          describe_extern(wasm_importtype_type(imports.data[i]),
+                          std::string(module->data, module->size),
+                          wasm_importtype_name(imports.data[i])));
+    }
+    wasm_importtype_vec_delete(&imports);
+    wasm_exporttype_vec_t exports;
+    wasmtime_module_exports(raw_, &exports);
+    for (size_t i = 0; i < exports.size; ++i)
+      exports_.push_back(
+          describe_extern(wasm_exporttype_type(exports.data[i]), "",
+                          wasm_exporttype_name(exports.data[i])));
+    wasm_exporttype_vec_delete(&exports);
+  }
+  ~Module() { wasmtime_module_delete(raw_); }
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+
+  EnginePtr engine_;
+  wasmtime_module_t *raw_;
+  std::vector<ExternDesc> imports_;
+  std::vector<ExternDesc> exports_;
+};
+
+namespace {
+Result<ModulePtr> adopt_module(const EnginePtr &engine, wasmtime_error_t *err,
+                               wasmtime_module_t *raw, const char *what) {
+  if (err != nullptr) {
+    ErrorPtr owned(err);
+    return make_error(ErrorKind::load,
+                      std::string(what) + ": " + message_of(err));
+  }
+  return ModulePtr(std::make_shared<Module>(engine, raw));
+}
+} // namespace
+
+Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
+                          size_t size) {
+  wasmtime_module_t *raw = nullptr;
+  wasmtime_error_t *err = wasmtime_module_new(engine.get(), bytes, size, &raw);
+  return adopt_module(engine, err, raw, "cannot compile module");
+}
+
+Result<ModulePtr> deserialize(const EnginePtr &engine, const uint8_t *bytes,
+                              size_t size) {
+  wasmtime_module_t *raw = nullptr;
+  wasmtime_error_t *err =
+      wasmtime_module_deserialize(engine.get(), bytes, size, &raw);
+  return adopt_module(engine, err, raw, "cannot load precompiled module");
+}
+
+Result<std::vector<uint8_t>> serialize(const Module &module) {
+  wasm_byte_vec_t vec;
+  if (wasmtime_error_t *err = wasmtime_module_serialize(module.raw_, &vec)) {
+    ErrorPtr owned(err);
+    return make_error(ErrorKind::unsupported,
+                      "cannot serialize module: " + message_of(err));
+  }
+  std::vector<uint8_t> out(vec.data, vec.data + vec.size);
+  wasm_byte_vec_delete(&vec);
+  return out;
+}
+
+const std::vector<ExternDesc> &imports(const Module &module) {
+  return module.imports_;
+}
+const std::vector<ExternDesc> &exports(const Module &module) {
+  return module.exports_;
+}
+
+struct Instance::Impl {
+  struct HostEnv {
+    Impl *impl;
+    size_t index;
+  };
+
+  EnginePtr engine;
+  ModulePtr module;
+  ImportHandler handler;
+  wasmtime_store_t *store = nullptr;
+  // The context calls go through: the store's own at top level, the caller's
+  // while a host function runs (nested calls must use it).
+  wasmtime_context_t *active = nullptr;
+  wasmtime_instance_t instance{};
+  std::vector<std::unique_ptr<HostEnv>> host_envs;
+  bool has_memory = false;
+  wasmtime_memory_t memory{};
+  bool has_table = false;
+  wasmtime_table_t table{};
+  // Message of the innermost host function failure; Wasmtime wraps it in a
+  // backtrace, and callers want the text the host gave.
+  std::string host_trap_message;
+
+  ~Impl() {
+    if (store != nullptr)
+      wasmtime_store_delete(store);
+  }
+
+  static wasm_trap_t *trampoline(void *env, wasmtime_caller_t *caller,
+                                 const wasmtime_val_t *args, size_t nargs,
+                                 wasmtime_val_t *results, size_t nresults);
+  Error trap_error(wasm_trap_t *trap);
+  Status finish_call(wasmtime_error_t *err, wasm_trap_t *trap);
+  Result<wasmtime_func_t> table_func(uint64_t index);
+  Result<wasmtime_extern_t> find_export(std::string_view name);
+  Status invoke(const wasmtime_func_t &func, const wasm_val_t *args,
+                wasm_val_t *results);
+};
+
+wasm_trap_t *Instance::Impl::trampoline(void *env, wasmtime_caller_t *caller,
+                                        const wasmtime_val_t *args,
+                                        size_t nargs, wasmtime_val_t *results,
+                                        size_t nresults) {
+  auto *host = static_cast<HostEnv *>(env);
+  Impl &self = *host->impl;
+  const FuncSig &sig = imports(*self.module)[host->index].func;
+  std::vector<wasm_val_t> in(nargs), out(nresults);
+  for (size_t i = 0; i < nargs; ++i) {
+    Status s = from_wasmtime(args[i], &in[i]);
+    if (!s)
+      return wasmtime_trap_new(s.error().message.data(),
+                               s.error().message.size());
+  }
+  for (size_t i = 0; i < nresults; ++i)
+    out[i] = zero_value(sig.results[i]);
+
+  wasmtime_context_t *outer = self.active;
+  self.active = wasmtime_caller_context(caller);
+  Status status;
+  // Unwinding through Wasmtime's frames is undefined: stop exceptions here.
+  try {
+    status = self.handler(host->index, in.data(), out.data());
+  } catch (const std::exception &e) {
+    status = make_error(ErrorKind::trap,
+                        std::string("host function threw: ") + e.what());
+  } catch (...) {
+    status = make_error(ErrorKind::trap, "host function threw");
+  }
+  self.active = outer;
+
+  for (size_t i = 0; status && i < nresults; ++i)
+    status = to_wasmtime(out[i], &results[i]);
+  if (status)
+    return nullptr;
+  self.host_trap_message = status.error().message;
+  return wasmtime_trap_new(self.host_trap_message.data(),
+                           self.host_trap_message.size());
+}
+
+Error Instance::Impl::trap_error(wasm_trap_t *raw) {
+  TrapPtr trap(raw);
+  wasmtime_trap_code_t code;
+  if (wasmtime_trap_code(raw, &code)) {
+    if (const char *text = trap_code_text(code))
+      return make_error(ErrorKind::trap, text);
+  }
+  if (!host_trap_message.empty()) {
+    std::string text = std::move(host_trap_message);
+    host_trap_message.clear();
+    return make_error(ErrorKind::trap, text);
+  }
+  wasm_message_t vec;
+  wasm_trap_message(raw, &vec);
+  return make_error(ErrorKind::trap, take_message(vec));
+}
+
+Status Instance::Impl::finish_call(wasmtime_error_t *err, wasm_trap_t *trap) {
+  if (err != nullptr) {
+    ErrorPtr owned(err);
+    // A host function's trap may surface as an error rather than a trap.
+    if (!host_trap_message.empty()) {
+      std::string text = std::move(host_trap_message);
+      host_trap_message.clear();
+      return make_error(ErrorKind::trap, text);
+    }
+    return make_error(ErrorKind::trap, message_of(err));
+  }
+  if (trap != nullptr)
+    return trap_error(trap);
+  return {};
+}
+
+Result<wasmtime_extern_t> Instance::Impl::find_export(std::string_view name) {
+  wasmtime_extern_t item;
+  if (!wasmtime_instance_export_get(active, &instance, name.data(), name.size(),
+                                    &item))
+    return make_error(ErrorKind::lookup,
+                      "no export named \"" + std::string(name) + "\"");
+  return item;
+}
+
+Result<wasmtime_func_t> Instance::Impl::table_func(uint64_t index) {
+  if (!has_table)
+    return make_error(ErrorKind::lookup, "module exports no function table");
+  wasmtime_val_t val;
+  if (!wasmtime_table_get(active, &table, index, &val))
+    return make_error(ErrorKind::invalid_argument,
+                      "table index " + std::to_string(index) +
+                          " is out of range (table size " +
+                          std::to_string(wasmtime_table_size(active, &table)) +
+                          ")");
+  if (val.kind != WASMTIME_FUNCREF || val.of.funcref.store_id == 0)
+    return make_error(ErrorKind::invalid_argument,
+                      "table entry " + std::to_string(index) + " is null");
+  return val.of.funcref;
+}
+
+Status Instance::Impl::invoke(const wasmtime_func_t &func,
+                              const wasm_val_t *args, wasm_val_t *results) {
+  wasm_functype_t *type = wasmtime_func_type(active, &func);
+  FuncSig sig = funcsig_of(type);
+  wasm_functype_delete(type);
+  std::vector<wasmtime_val_t> in(sig.params.size()), out(sig.results.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    Status s = to_wasmtime(args[i], &in[i]);
+    if (!s)
+      return s;
+  }
+  host_trap_message.clear();
+  wasm_trap_t *trap = nullptr;
+  wasmtime_error_t *err = wasmtime_func_call(
+      active, &func, in.data(), in.size(), out.data(), out.size(), &trap);
+  Status status = finish_call(err, trap);
+  for (size_t i = 0; status && i < out.size(); ++i)
+    status = from_wasmtime(out[i], &results[i]);
+  if (err == nullptr && trap == nullptr)
+    for (auto &v : out)
+      if (is_gc_ref(v.kind))
+        wasmtime_val_unroot(&v);
+  return status;
+}
+
+Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Instance::~Instance() = default;
+
+Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
+                                                   const ModulePtr &module,
+                                                   ImportHandler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->engine = engine;
+  impl->module = module;
+  impl->handler = std::move(handler);
+  impl->store = wasmtime_store_new(engine.get(), nullptr, nullptr);
+  if (impl->store == nullptr)
+    return make_error(ErrorKind::allocation, "cannot create store");
+  impl->active = wasmtime_store_context(impl->store);
+  wasmtime_context_t *ctx = impl->active;
+
+  wasm_importtype_vec_t types;
+  wasmtime_module_imports(module->raw_, &types);
+  std::vector<wasmtime_extern_t> externs(types.size);
+  Status status;
+  for (size_t i = 0; status && i < types.size; ++i) {
+    const wasm_externtype_t *type = wasm_importtype_type(types.data[i]);
+    wasmtime_extern_t &ext = externs[i];
+    wasmtime_error_t *err = nullptr;
+    switch (wasm_externtype_kind(type)) {
+    case WASM_EXTERN_FUNC: {
+      impl->host_envs.push_back(
+          std::make_unique<Impl::HostEnv>(Impl::HostEnv{impl.get(), i}));
+      ext.kind = WASMTIME_EXTERN_FUNC;
+      wasmtime_func_new(ctx, wasm_externtype_as_functype_const(type),
+                        &Impl::trampoline, impl->host_envs.back().get(),
+                        nullptr, &ext.of.func);
+      break;
+    }
+    case WASM_EXTERN_MEMORY:
+      ext.kind = WASMTIME_EXTERN_MEMORY;
+      err = wasmtime_memory_new(ctx, wasm_externtype_as_memorytype_const(type),
+                                &ext.of.memory);
+      break;
+    case WASM_EXTERN_TABLE: {
+      const wasm_tabletype_t *tt = wasm_externtype_as_tabletype_const(type);
+      wasmtime_val_t init =
+          null_ref(wasm_valtype_kind(wasm_tabletype_element(tt)));
+      ext.kind = WASMTIME_EXTERN_TABLE;
+      err = wasmtime_table_new(ctx, tt, &init, &ext.of.table);
+      break;
+    }
+    case WASM_EXTERN_GLOBAL: {
+      const wasm_globaltype_t *gt = wasm_externtype_as_globaltype_const(type);
+      wasm_valkind_t kind = wasm_valtype_kind(wasm_globaltype_content(gt));
+      wasmtime_val_t init;
+      std::memset(&init, 0, sizeof init);
+      if (wasm_valkind_is_ref(kind))
+        init = null_ref(kind);
+      else
+        init.kind = kind; // numeric kinds share their numbering
+      ext.kind = WASMTIME_EXTERN_GLOBAL;
+      err = wasmtime_global_new(ctx, gt, &init, &ext.of.global);
+      break;
+    }
+    default: status = make_error(ErrorKind::link, "unsupported import kind");
+    }
+    if (err != nullptr) {
+      ErrorPtr owned(err);
+      const ExternDesc &d = imports(*module)[i];
+      status = make_error(ErrorKind::link, "cannot provide import " + d.module +
+                                               "." + d.name + ": " +
+                                               message_of(err));
+    }
+  }
+  wasm_importtype_vec_delete(&types);
+  if (!status)
+    return status.error();
+
+  wasm_trap_t *trap = nullptr;
+  wasmtime_error_t *err =
+      wasmtime_instance_new(ctx, module->raw_, externs.data(), externs.size(),
+                            &impl->instance, &trap);
+  Status made = impl->finish_call(err, trap);
+  if (!made)
+    return make_error(ErrorKind::instantiate,
+                      "cannot instantiate module: " + made.error().message);
+
+  // The default memory is "memory" if exported, else the first memory; the
+  // function table is __indirect_function_table, else the first funcref table.
+  for (size_t i = 0;; ++i) {
+    char *name = nullptr;
+    size_t len = 0;
+    wasmtime_extern_t item;
+    if (!wasmtime_instance_export_nth(ctx, &impl->instance, i, &name, &len,
+                                      &item))
+      break;
+    std::string_view export_name(name, len);
+    if (item.kind == WASMTIME_EXTERN_MEMORY &&
+        (!impl->has_memory || export_name == "memory")) {
+      impl->memory = item.of.memory;
+      impl->has_memory = true;
+    }
+    if (item.kind == WASMTIME_EXTERN_TABLE &&
+        (!impl->has_table || export_name == "__indirect_function_table")) {
+      wasm_tabletype_t *tt = wasmtime_table_type(ctx, &item.of.table);
+      bool funcs =
+          wasm_valtype_kind(wasm_tabletype_element(tt)) == WASM_FUNCREF;
+      wasm_tabletype_delete(tt);
+      if (funcs) {
+        impl->table = item.of.table;
+        impl->has_table = true;
+      }
+    }
+  }
+  return std::unique_ptr<Instance>(new Instance(std::move(impl)));
+}
+
+Result<FuncSig> Instance::export_signature(std::string_view name) {
+  Result<wasmtime_extern_t> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  if (item.value().kind != WASMTIME_EXTERN_FUNC)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a function");
+  wasm_functype_t *type =
+      wasmtime_func_type(impl_->active, &item.value().of.func);
+  FuncSig sig = funcsig_of(type);
+  wasm_functype_delete(type);
+  return sig;
+}
+
+Status Instance::call(std::string_view name, const wasm_val_t *args,
+                      wasm_val_t *results) {
+  Result<wasmtime_extern_t> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  return impl_->invoke(item.value().of.func, args, results);
+}
+
+Result<FuncSig> Instance::table_signature(uint64_t index) {
+  Result<wasmtime_func_t> func = impl_->table_func(index);
+  if (!func)
+    return func.error();
+  wasm_functype_t *type = wasmtime_func_type(impl_->active, &func.value());
+  FuncSig sig = funcsig_of(type);
+  wasm_functype_delete(type);
+  return sig;
+}
+
+Status Instance::call_indirect(uint64_t index, const wasm_val_t *args,
+                               wasm_val_t *results) {
+  Result<wasmtime_func_t> func = impl_->table_func(index);
+  if (!func)
+    return func.error();
+  return impl_->invoke(func.value(), args, results);
+}
+
+Result<MemoryView> Instance::memory() {
+  if (!impl_->has_memory)
+    return make_error(ErrorKind::lookup, "module exports no memory");
+  wasm_memorytype_t *type = wasmtime_memory_type(impl_->active, &impl_->memory);
+  bool is64 = wasmtime_memorytype_is64(type);
+  wasm_memorytype_delete(type);
+  return MemoryView{wasmtime_memory_data(impl_->active, &impl_->memory),
+                    wasmtime_memory_data_size(impl_->active, &impl_->memory),
+                    is64};
+}
+
+Result<uint64_t> Instance::memory_grow(uint64_t delta_pages) {
+  if (!impl_->has_memory)
+    return make_error(ErrorKind::lookup, "module exports no memory");
+  uint64_t previous = 0;
+  if (wasmtime_error_t *err = wasmtime_memory_grow(
+          impl_->active, &impl_->memory, delta_pages, &previous)) {
+    ErrorPtr owned(err);
+    return make_error(ErrorKind::out_of_bounds,
+                      "cannot grow memory by " + std::to_string(delta_pages) +
+                          " pages: " + message_of(err));
+  }
+  return previous;
+}
+
+Result<wasm_val_t> Instance::global_get(std::string_view name) {
+  Result<wasmtime_extern_t> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  if (item.value().kind != WASMTIME_EXTERN_GLOBAL)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a global");
+  wasmtime_val_t raw;
+  wasmtime_global_get(impl_->active, &item.value().of.global, &raw);
+  wasm_val_t out;
+  Status s = from_wasmtime(raw, &out);
+  if (is_gc_ref(raw.kind))
+    wasmtime_val_unroot(&raw);
+  if (!s)
+    return s.error();
+  return out;
+}
+
+Status Instance::global_set(std::string_view name, const wasm_val_t &value) {
+  Result<wasmtime_extern_t> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  if (item.value().kind != WASMTIME_EXTERN_GLOBAL)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a global");
+  const wasmtime_global_t &global = item.value().of.global;
+  wasm_globaltype_t *type = wasmtime_global_type(impl_->active, &global);
+  bool mutable_global = wasm_globaltype_mutability(type) == WASM_VAR;
+  wasm_valkind_t kind = wasm_valtype_kind(wasm_globaltype_content(type));
+  wasm_globaltype_delete(type);
+  if (!mutable_global)
+    return make_error(ErrorKind::invalid_argument,
+                      "global \"" + std::string(name) + "\" is immutable");
+  if (kind != value.kind)
+    return make_error(ErrorKind::invalid_argument,
+                      "value has the wrong type for global \"" +
+                          std::string(name) + "\"");
+  wasmtime_val_t raw;
+  Status s = to_wasmtime(value, &raw);
+  if (!s)
+    return s;
+  if (wasmtime_error_t *err =
+          wasmtime_global_set(impl_->active, &global, &raw)) {
+    ErrorPtr owned(err);
+    return make_error(ErrorKind::invalid_argument, message_of(err));
+  }
+  return {};
+}
+
+void *Instance::store_handle() { return impl_->active; }
+
+wasm_trap_t *new_trap(void *, std::string_view message) {
+  return wasmtime_trap_new(message.data(), message.size());
+}
+
+std::string trap_text(const wasm_trap_t *trap) {
+  wasm_message_t vec;
+  wasm_trap_message(trap, &vec);
+  return take_message(vec);
+}
+
+} // namespace engine
+} // namespace hb_beamr

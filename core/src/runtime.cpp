@@ -1,0 +1,64 @@
+// The process-wide engine, and the generation that tells contexts whether the
+// engine they were made on still exists.
+#include "hb_beamr/runtime.hpp"
+
+#include <atomic>
+#include <mutex>
+
+#include "engine_adapter.hpp"
+#include "runtime_internal.hpp"
+
+namespace hb_beamr::runtime {
+namespace {
+std::mutex mutex;
+engine::EnginePtr current;
+uint64_t generation = 0; // 0: never initialized
+bool destroyed = false;
+// Read on every context operation, so kept lock-free.
+std::atomic<uint64_t> live_generation{0};
+} // namespace
+
+Status init(wasm_config_t *config) {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (current) {
+    if (config != nullptr)
+      wasm_config_delete(config);
+    return make_error(ErrorKind::invalid_state,
+                      "runtime is already initialized");
+  }
+  Result<engine::EnginePtr> made = engine::create_engine(config);
+  if (!made)
+    return made.error();
+  current = made.value();
+  ++generation;
+  live_generation = generation;
+  destroyed = false;
+  return {};
+}
+
+void destroy() {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!current)
+    return;
+  current.reset();
+  live_generation = 0;
+  destroyed = true;
+}
+
+State state() {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (current)
+    return State::runtime_initialized;
+  return destroyed ? State::runtime_destroyed : State::uninitialized;
+}
+
+const char *engine_name() { return engine::name(); }
+
+Snapshot snapshot() {
+  std::lock_guard<std::mutex> lock(mutex);
+  return Snapshot{current, current ? generation : 0};
+}
+
+uint64_t current_generation() { return live_generation; }
+
+} // namespace hb_beamr::runtime

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# README command 2: install what is missing, build, and run every test suite:
+# the C++ suite (CTest), the same suite under AddressSanitizer + UBSan, the
+# Erlang suite (EUnit) and dialyzer. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+status=0
+step() { echo; echo "==== $*"; }
+
+step "build"
+scripts/build.sh
+
+step "C++ tests (ctest)"
+ctest --test-dir build --output-on-failure || status=1
+
+step "C++ tests under AddressSanitizer + UBSan (ctest)"
+HB_BEAMR_BUILD_DIR=build-asan scripts/build.sh -DHB_BEAMR_SANITIZE=ON \
+  -DHB_BEAMR_BUILD_DRIVER=OFF -DCMAKE_BUILD_TYPE=Debug
+# Wasmtime turns out-of-bounds accesses into traps with its own SIGSEGV
+# handler; ASan must let it.
+ASAN_OPTIONS=handle_segv=0:allow_user_segv_handler=1:detect_leaks=1 \
+  ctest --test-dir build-asan --output-on-failure || status=1
+
+if [[ -f rebar.config ]]; then
+  step "Erlang tests (eunit)"
+  HB_BEAMR_FIXTURE_DIR="$PWD/build/fixtures" rebar3 eunit || status=1
+  step "dialyzer"
+  rebar3 dialyzer || status=1
+fi
+
+echo
+if ((status == 0)); then echo "ALL TEST SUITES PASSED"; else echo "SOME TESTS FAILED"; fi
+exit $status
