@@ -27,6 +27,11 @@ using EnginePtr = std::shared_ptr<wasm_engine_t>;
 /// Name of this engine ("wasmtime", "wamr").
 const char *name();
 
+/// Per-thread engine state: attach_thread() returns whether it attached
+/// (and so whether detach_thread() must be called on this thread later).
+bool attach_thread();
+void detach_thread();
+
 /// Creates the process engine from `config` (consumed; null = defaults) with
 /// the features hb_beamr promises switched on.
 Result<EnginePtr> create_engine(wasm_config_t *config);

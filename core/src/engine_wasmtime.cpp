@@ -170,6 +170,10 @@ Status from_wasmtime(const wasmtime_val_t &in, wasm_val_t *out) {
 
 const char *name() { return "wasmtime"; }
 
+// Wasmtime keeps no per-thread state that embedders must set up.
+bool attach_thread() { return false; }
+void detach_thread() {}
+
 Result<EnginePtr> create_engine(wasm_config_t *config) {
   if (config == nullptr)
     config = wasm_config_new();

@@ -54,6 +54,12 @@ State state() {
 
 const char *engine_name() { return engine::name(); }
 
+ThreadEnv::ThreadEnv() : attached_(engine::attach_thread()) {}
+
+ThreadEnv::~ThreadEnv() {
+  if (attached_) engine::detach_thread();
+}
+
 Snapshot snapshot() {
   std::lock_guard<std::mutex> lock(mutex);
   return Snapshot{current, current ? generation : 0};

@@ -27,4 +27,20 @@ State state();
 /// Name of the engine compiled in ("wasmtime" or "wamr").
 const char *engine_name();
 
+/// Prepares the calling thread for running WebAssembly and undoes it when
+/// destroyed. Create one at the top of every thread, other than the one that
+/// called init(), on which contexts are loaded, called or destroyed (some
+/// engines, e.g. WAMR, keep per-thread state). Costs nothing on engines that
+/// need no such state. Not copyable; must be destroyed on the same thread.
+class ThreadEnv {
+public:
+  ThreadEnv();
+  ~ThreadEnv();
+  ThreadEnv(const ThreadEnv &) = delete;
+  ThreadEnv &operator=(const ThreadEnv &) = delete;
+
+private:
+  bool attached_;
+};
+
 } // namespace hb_beamr::runtime

@@ -1,0 +1,89 @@
+// Shared helpers for the core tests: fixture loading, a per-test runtime with a
+// context leak check, RAII for C facade contexts, and value constructors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <wasm.h>
+
+#include "hb_beamr_capi_lib.h"
+
+// Let GoogleTest print return codes and states by name in failure messages.
+void PrintTo(hb_beamr_capi_lib_rc_t rc, std::ostream *os);
+void PrintTo(hb_beamr_capi_lib_state_t state, std::ostream *os);
+
+namespace hb_beamr::test {
+
+/// Bytes of `<name>.wasm` from the directory in $HB_BEAMR_FIXTURE_DIR. Throws
+/// std::runtime_error naming the path if it cannot be read, so a missing
+/// fixture fails the test with a clear message instead of a load error.
+std::vector<uint8_t> read_fixture(const std::string &name);
+
+/// Destroys a C facade context when its owner goes out of scope.
+struct ContextDeleter {
+  void operator()(hb_beamr_capi_lib_context_t *ctx) const {
+    hb_beamr_capi_lib_destroy_context(ctx);
+  }
+};
+using ContextPtr = std::unique_ptr<hb_beamr_capi_lib_context_t, ContextDeleter>;
+
+/// Base fixture: a fresh process-wide runtime for each test, destroyed after
+/// it, and a check that every context the test created was released.
+class RuntimeTest : public ::testing::Test {
+protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  /// A new context; records a failure and returns null if creation fails.
+  ContextPtr new_context();
+  /// A new context with fixture `name` loaded, or null (failure recorded).
+  ContextPtr loaded(const std::string &name);
+  /// A new context with fixture `name` loaded and instantiated, or null
+  /// (failure recorded).
+  ContextPtr instantiated(
+      const std::string &name,
+      hb_beamr_capi_host_function_t default_function = nullptr,
+      const std::vector<hb_beamr_capi_native_symbol_t> &overrides = {});
+
+private:
+  size_t live_before_ = 0;
+};
+
+/// The opaque pointer form the C facade takes for host functions.
+inline void *as_user_function(hb_beamr_capi_host_function_t function) {
+  return reinterpret_cast<void *>(function);
+}
+
+wasm_val_t i32_val(int32_t v);
+wasm_val_t i64_val(int64_t v);
+wasm_val_t f32_val(float v);
+wasm_val_t f64_val(double v);
+
+/// Calls export `name` with `args`, sizing the result array to `num_results`.
+hb_beamr_capi_lib_rc_t call(hb_beamr_capi_lib_context_t *ctx, const char *name,
+                            std::vector<wasm_val_t> args,
+                            std::vector<wasm_val_t> &results,
+                            size_t num_results);
+
+/// Calls an export that returns one i32 (and takes the given args); on failure
+/// records it (with the last error) and returns `fallback`.
+int32_t call_i32(hb_beamr_capi_lib_context_t *ctx, const char *name,
+                 std::vector<wasm_val_t> args, int32_t fallback = -1);
+
+std::string last_error(hb_beamr_capi_lib_context_t *ctx);
+bool contains(const std::string &haystack, const std::string &needle);
+
+/// Success if `rc` is INVALID_STATE and the context's last error names the
+/// state it is in (`current`) and at least one of `operation_words`: the
+/// operation attempted or a state it would need.
+::testing::AssertionResult
+invalid_state_error(hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_lib_rc_t rc,
+                    const char *current,
+                    const std::vector<const char *> &operation_words);
+
+} // namespace hb_beamr::test
