@@ -6,8 +6,12 @@
  * nothing is thrown across this boundary.
  *
  * Thread rules: the runtime functions are thread-safe. A context may be used
- * from any thread, but from one thread at a time. Strings returned by a
- * context are owned by it and valid until it is destroyed.
+ * from any thread, but from one thread at a time.
+ *
+ * Conventions: a NULL context makes any function return INVALID_ARGUMENT
+ * (and getters return 0/NULL/UNINITIALIZED). Import/export description
+ * strings are owned by the context and valid until it is destroyed; the
+ * get_last_error string is valid until the next call on the context.
  */
 #ifndef HB_BEAMR_CAPI_LIB_H
 #define HB_BEAMR_CAPI_LIB_H
@@ -71,8 +75,9 @@ typedef struct {
   const char *signature;
 } hb_beamr_capi_import_info_t;
 
-/* A host function. Fill `results` (types as in `import->signature`) and return
- * NULL, or return a trap made with hb_beamr_capi_lib_trap_new() to make the
+/* A host function. Fill `results` (types as in `import->signature`; they
+ * arrive zeroed with the right kinds, and a result left with another kind
+ * makes the caller trap) and return NULL, or return a trap made with hb_beamr_capi_lib_trap_new() to make the
  * WebAssembly caller trap with that message. The callback may call exports of
  * `ctx` again (nested calls) and access its memory. `user_data` is the pointer
  * given with the function. */
@@ -119,7 +124,8 @@ hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context(void);
  * host function of the same context, it marks the context DESTROYED and the
  * memory is released when the outermost call returns. */
 void hb_beamr_capi_lib_destroy_context(hb_beamr_capi_lib_context_t *ctx);
-/* Message of the last failure on `ctx` ("" if none). Never NULL. */
+/* Message of the last failure on `ctx` ("" if none). Never NULL. Valid until
+ * the next call on `ctx`. */
 const char *hb_beamr_capi_lib_get_last_error(hb_beamr_capi_lib_context_t *ctx);
 /* Current state of `ctx`. */
 hb_beamr_capi_lib_state_t
@@ -171,11 +177,15 @@ hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_instantiate(
 
 /* Calls an export by name. `args` must match the parameters in number and
  * kind; `num_results` must equal the result count. A trap returns
- * WAMR_CALL_FAILED with the trap text in get_last_error. */
+ * WAMR_CALL_FAILED with the trap text in get_last_error. If a host function
+ * destroyed `ctx` during the call, the call returns INVALID_STATE and `ctx`
+ * is already freed. */
 hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_export(
     hb_beamr_capi_lib_context_t *ctx, const char *func_name, uint32_t num_args,
     wasm_val_t args[], uint32_t num_results, wasm_val_t results[]);
-/* Calls entry `table_index` of the exported function table. */
+/* Calls entry `table_index` of the exported function table. An index past
+ * the table's end or a null entry returns INVALID_ARGUMENT before anything
+ * runs. */
 hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_indirect(
     hb_beamr_capi_lib_context_t *ctx, uint64_t table_index, uint32_t num_args,
     wasm_val_t args[], uint32_t num_results, wasm_val_t results[]);
@@ -202,7 +212,9 @@ hb_beamr_capi_lib_memory_write(hb_beamr_capi_lib_context_t *ctx,
 hb_beamr_capi_lib_rc_t
 hb_beamr_capi_lib_memory_grow(hb_beamr_capi_lib_context_t *ctx,
                               uint64_t delta_pages, uint64_t *out_old_pages);
-/* Reads / writes an exported global. */
+/* Reads / writes an exported global. Writing an immutable global or a value
+ * of the wrong kind returns INVALID_ARGUMENT; an unknown name or an export
+ * that is not a global, WAMR_FUNCTION_LOOKUP_FAILED. */
 hb_beamr_capi_lib_rc_t
 hb_beamr_capi_lib_global_get(hb_beamr_capi_lib_context_t *ctx, const char *name,
                              wasm_val_t *out);

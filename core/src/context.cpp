@@ -292,12 +292,22 @@ Status Context::call_indirect(uint64_t index,
 }
 
 Result<FuncSig> Context::export_signature(std::string_view name) const {
-  if (Status s = require_instance("export_signature"); !s)
+  if (Status s = require({State::module_loaded, State::instantiated,
+                          State::trapped, State::awaiting_import},
+                         "export_signature");
+      !s)
     return s.error();
-  Result<FuncSig> sig = instance_->export_signature(name);
-  if (!sig)
-    return fail(sig.error());
-  return sig;
+  for (const ExternDesc &e : exports()) {
+    if (e.name != name)
+      continue;
+    if (e.kind != ExternKind::func)
+      return fail(
+          make_error(ErrorKind::lookup,
+                     "export \"" + std::string(name) + "\" is not a function"));
+    return e.func;
+  }
+  return fail(make_error(ErrorKind::lookup,
+                         "no export named \"" + std::string(name) + "\""));
 }
 
 Result<FuncSig> Context::table_signature(uint64_t index) const {

@@ -15,6 +15,37 @@
 
 namespace hb_beamr {
 
+namespace {
+// Wasmtime's wasm_valtype_kind() aborts for v128 and for reference types
+// other than nullable funcref/externref, so types are told apart by equality
+// with these, made once.
+struct KnownValTypes {
+  wasm_valtype_t *i32 = wasm_valtype_new(WASM_I32);
+  wasm_valtype_t *i64 = wasm_valtype_new(WASM_I64);
+  wasm_valtype_t *f32 = wasm_valtype_new(WASM_F32);
+  wasm_valtype_t *f64 = wasm_valtype_new(WASM_F64);
+  wasm_valtype_t *v128 = wasmtime_wasm_valtype_v128();
+  wasm_valtype_t *funcref = wasm_valtype_new(WASM_FUNCREF);
+};
+} // namespace
+
+ValType valtype_of(const wasm_valtype_t *type) {
+  static const KnownValTypes known; // process lifetime: never freed
+  if (wasmtime_wasm_valtype_equal(type, known.i32))
+    return ValType::i32;
+  if (wasmtime_wasm_valtype_equal(type, known.i64))
+    return ValType::i64;
+  if (wasmtime_wasm_valtype_equal(type, known.f32))
+    return ValType::f32;
+  if (wasmtime_wasm_valtype_equal(type, known.f64))
+    return ValType::f64;
+  if (wasmtime_wasm_valtype_equal(type, known.v128))
+    return ValType::v128;
+  if (wasmtime_wasm_valtype_equal(type, known.funcref))
+    return ValType::funcref;
+  return ValType::externref; // externref and every other reference type
+}
+
 MemoryLimits memory_limits(const wasm_memorytype_t *type) {
   MemoryLimits limits;
   limits.min = wasmtime_memorytype_minimum(type);
@@ -95,6 +126,10 @@ wasmtime_val_t null_ref(wasm_valkind_t kind) {
   std::memset(&v, 0, sizeof v);
   v.kind = kind == WASM_FUNCREF ? WASMTIME_FUNCREF : WASMTIME_EXTERNREF;
   return v;
+}
+
+wasmtime_val_t null_ref(ValType type) {
+  return null_ref(type == ValType::funcref ? WASM_FUNCREF : WASM_EXTERNREF);
 }
 
 // wasm.h values carry references as wasm_ref_t, which Wasmtime's store-based
@@ -473,21 +508,21 @@ Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
       break;
     case WASM_EXTERN_TABLE: {
       const wasm_tabletype_t *tt = wasm_externtype_as_tabletype_const(type);
-      wasmtime_val_t init =
-          null_ref(wasm_valtype_kind(wasm_tabletype_element(tt)));
+      wasmtime_val_t init = null_ref(valtype_of(wasm_tabletype_element(tt)));
       ext.kind = WASMTIME_EXTERN_TABLE;
       err = wasmtime_table_new(ctx, tt, &init, &ext.of.table);
       break;
     }
     case WASM_EXTERN_GLOBAL: {
       const wasm_globaltype_t *gt = wasm_externtype_as_globaltype_const(type);
-      wasm_valkind_t kind = wasm_valtype_kind(wasm_globaltype_content(gt));
+      ValType content = valtype_of(wasm_globaltype_content(gt));
+      if (content == ValType::v128) {
+        status = make_error(ErrorKind::link,
+                            "cannot provide a global import of type v128");
+        break;
+      }
       wasmtime_val_t init;
-      std::memset(&init, 0, sizeof init);
-      if (wasm_valkind_is_ref(kind))
-        init = null_ref(kind);
-      else
-        init.kind = kind; // numeric kinds share their numbering
+      status = to_wasmtime(zero_value(content), &init);
       ext.kind = WASMTIME_EXTERN_GLOBAL;
       err = wasmtime_global_new(ctx, gt, &init, &ext.of.global);
       break;
@@ -533,8 +568,7 @@ Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
     if (item.kind == WASMTIME_EXTERN_TABLE &&
         (!impl->has_table || export_name == "__indirect_function_table")) {
       wasm_tabletype_t *tt = wasmtime_table_type(ctx, &item.of.table);
-      bool funcs =
-          wasm_valtype_kind(wasm_tabletype_element(tt)) == WASM_FUNCREF;
+      bool funcs = valtype_of(wasm_tabletype_element(tt)) == ValType::funcref;
       wasm_tabletype_delete(tt);
       if (funcs) {
         impl->table = item.of.table;
@@ -638,12 +672,14 @@ Status Instance::global_set(std::string_view name, const wasm_val_t &value) {
   const wasmtime_global_t &global = item.value().of.global;
   wasm_globaltype_t *type = wasmtime_global_type(impl_->active, &global);
   bool mutable_global = wasm_globaltype_mutability(type) == WASM_VAR;
-  wasm_valkind_t kind = wasm_valtype_kind(wasm_globaltype_content(type));
+  ValType content = valtype_of(wasm_globaltype_content(type));
   wasm_globaltype_delete(type);
+  wasm_valkind_t kind;
+  bool representable = to_wasm_valkind(content, &kind);
   if (!mutable_global)
     return make_error(ErrorKind::invalid_argument,
                       "global \"" + std::string(name) + "\" is immutable");
-  if (kind != value.kind)
+  if (!representable || kind != value.kind)
     return make_error(ErrorKind::invalid_argument,
                       "value has the wrong type for global \"" +
                           std::string(name) + "\"");

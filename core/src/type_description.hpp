@@ -9,6 +9,9 @@
 
 namespace hb_beamr {
 
+/// The core's ValType for a wasm.h value type. Defined by each engine
+/// adapter: engines disagree on which kinds wasm_valtype_kind() can report
+/// (Wasmtime aborts the process for v128 and for most reference types).
 ValType valtype_of(const wasm_valtype_t *type);
 FuncSig funcsig_of(const wasm_functype_t *type);
 ExternDesc describe_extern(const wasm_externtype_t *type, std::string module,

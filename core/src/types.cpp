@@ -39,18 +39,6 @@ wasm_val_t zero_value(ValType type) {
   return v;
 }
 
-ValType valtype_of(const wasm_valtype_t *type) {
-  switch (wasm_valtype_kind(type)) {
-  case WASM_I32: return ValType::i32;
-  case WASM_I64: return ValType::i64;
-  case WASM_F32: return ValType::f32;
-  case WASM_F64: return ValType::f64;
-  case 4: return ValType::v128; // wasm.h has no name for v128's kind
-  case WASM_FUNCREF: return ValType::funcref;
-  default: return ValType::externref; // other reference types
-  }
-}
-
 FuncSig funcsig_of(const wasm_functype_t *type) {
   FuncSig sig;
   const wasm_valtype_vec_t *params = wasm_functype_params(type);

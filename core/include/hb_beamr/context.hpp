@@ -100,7 +100,9 @@ public:
   Status call_indirect(uint64_t index, const std::vector<wasm_val_t> &args,
                        std::vector<wasm_val_t> &results);
 
-  /// Signature of an exported function / of a function-table entry.
+  /// Signature of an exported function (from MODULE_LOADED on) / of a
+  /// function-table entry (needs an instance: INSTANTIATED, TRAPPED or
+  /// AWAITING_IMPORT).
   Result<FuncSig> export_signature(std::string_view name) const;
   Result<FuncSig> table_signature(uint64_t index) const;
 
