@@ -104,9 +104,9 @@ TEST_F(ImportsTestWithLog, DefaultFunctionAnswersAnImportWithItsDescription) {
 
 TEST_F(ImportsTestWithLog, OverrideAnswersItsImportWithItsUserData) {
   HostLog log;
-  ContextPtr ctx = instantiated(
-      "pow", must_not_run,
-      {{"my_lib", "mul", as_user_function(mul_override), &log}});
+  ContextPtr ctx =
+      instantiated("pow", must_not_run,
+                   {{"my_lib", "mul", as_user_function(mul_override), &log}});
   ASSERT_TRUE(ctx);
   EXPECT_DOUBLE_EQ(243.0, call_pow(ctx.get(), 3.0, 5));
   EXPECT_EQ(5, log.calls);
@@ -260,7 +260,8 @@ TEST_F(ImportsTest, UnansweredImportIsALinkErrorNamingIt) {
   ASSERT_TRUE(ctx);
   EXPECT_EQ(HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED,
             hb_beamr_capi_lib_instantiate(ctx.get(), nullptr, nullptr, 0));
-  EXPECT_TRUE(contains(last_error(ctx.get()), "missing")) << last_error(ctx.get());
+  EXPECT_TRUE(contains(last_error(ctx.get()), "missing"))
+      << last_error(ctx.get());
   EXPECT_EQ(HB_BEAMR_CAPI_LIB_STATE_MODULE_LOADED,
             hb_beamr_capi_lib_get_state(ctx.get()));
 }
@@ -273,7 +274,8 @@ TEST_F(ImportsTest, OverrideForAnotherImportDoesNotSatisfyIt) {
                                        as_user_function(mul_override), &log};
   EXPECT_EQ(HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED,
             hb_beamr_capi_lib_instantiate(ctx.get(), nullptr, &symbol, 1));
-  EXPECT_TRUE(contains(last_error(ctx.get()), "missing")) << last_error(ctx.get());
+  EXPECT_TRUE(contains(last_error(ctx.get()), "missing"))
+      << last_error(ctx.get());
 }
 
 // Answers env.missing with 77.
@@ -296,8 +298,9 @@ TEST_F(ImportsTest, DefaultFunctionSatisfiesAnyImport) {
 
 TEST_F(ImportsTest, ModuleWithoutImportsIgnoresOverrides) {
   HostLog log;
-  ContextPtr ctx = instantiated(
-      "fac", nullptr, {{"my_lib", "mul", as_user_function(mul_override), &log}});
+  ContextPtr ctx =
+      instantiated("fac", nullptr,
+                   {{"my_lib", "mul", as_user_function(mul_override), &log}});
   ASSERT_TRUE(ctx);
   EXPECT_EQ(0, log.calls);
 }

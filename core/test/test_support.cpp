@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "hb_beamr/context.hpp"
+#include "hb_beamr/runtime.hpp"
 
 void PrintTo(hb_beamr_capi_lib_rc_t rc, std::ostream *os) {
   *os << hb_beamr_capi_lib_rc_name(rc) << " (" << static_cast<int>(rc) << ")";
@@ -162,11 +163,30 @@ invalid_state_error(hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_lib_rc_t rc,
     if (contains(message, word))
       return ::testing::AssertionSuccess();
   auto failure = ::testing::AssertionFailure();
-  failure << "\"" << message
-          << "\" names neither the operation nor an expected state; looked for:";
+  failure
+      << "\"" << message
+      << "\" names neither the operation nor an expected state; looked for:";
   for (const char *word : operation_words)
     failure << " \"" << word << "\"";
   return failure;
+}
+
+bool engine_supports(Feature) {
+  // Wasmtime has everything; this WAMR build (fast interpreter) lacks all
+  // three: no memory64 in the fast interpreter, no AOT loader, and no SIMD
+  // (its SIMDe dependency is fetched from the network at build time).
+  return std::string(runtime::engine_name()) != "wamr";
+}
+
+std::string missing_reason(Feature feature) {
+  const char *what = "";
+  switch (feature) {
+  case Feature::memory64: what = "memory64"; break;
+  case Feature::precompiled: what = "precompiled modules"; break;
+  case Feature::simd: what = "SIMD (v128)"; break;
+  }
+  return std::string(what) + " not available on engine " +
+         runtime::engine_name() + " in this build";
 }
 
 } // namespace hb_beamr::test

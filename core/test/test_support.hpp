@@ -86,4 +86,24 @@ invalid_state_error(hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_lib_rc_t rc,
                     const char *current,
                     const std::vector<const char *> &operation_words);
 
+/// What only some engine builds can do. Tests of these skip, with the reason,
+/// on an engine that cannot.
+enum class Feature {
+  memory64,    ///< 64-bit linear memories
+  precompiled, ///< serialize_module / load_precompiled_module
+  simd,        ///< modules using v128 (fixture simd.wat)
+};
+
+/// Whether the engine compiled in (runtime::engine_name()) can do `feature`.
+bool engine_supports(Feature feature);
+
+/// Why the engine compiled in cannot do `feature`, for GTEST_SKIP().
+std::string missing_reason(Feature feature);
+
 } // namespace hb_beamr::test
+
+/// Skips the current test, printing the reason, unless the engine compiled in
+/// can do `feature` (a hb_beamr::test::Feature). Use in a test body or SetUp.
+#define HB_BEAMR_REQUIRE(feature)                                              \
+  if (!::hb_beamr::test::engine_supports(feature))                             \
+  GTEST_SKIP() << ::hb_beamr::test::missing_reason(feature)
