@@ -1,0 +1,134 @@
+// hb_beamr.so: the linked-in port driver. Callbacks only; each port is one
+// WebAssembly instance whose work runs on its own thread (instance_thread.hpp)
+// and whose commands are decoded by protocol.hpp.
+#include <erl_driver.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <utility>
+
+#include "hb_beamr/context.hpp"
+#include "hb_beamr/runtime.hpp"
+#include "instance_thread.hpp"
+#include "protocol.hpp"
+
+namespace hb_beamr::driver {
+namespace {
+
+// Whether this driver created the runtime (and so destroys it on unload).
+bool owns_runtime = false;
+
+struct PortData {
+  ErlDrvPort port;
+  std::unique_ptr<InstanceThread> instance;
+};
+
+int drv_init() {
+  if (!threads_init())
+    return -1;
+  const Status made = runtime::init(nullptr);
+  if (made) {
+    owns_runtime = true;
+    return 0;
+  }
+  // Someone else in this process made it: use theirs.
+  if (made.error().kind == ErrorKind::invalid_state)
+    return 0;
+  threads_finish();
+  return -1;
+}
+
+void drv_finish() {
+  threads_finish();
+  if (owns_runtime)
+    runtime::destroy();
+  owns_runtime = false;
+}
+
+ErlDrvData drv_start(ErlDrvPort port, char * /*command*/) {
+  reap_threads();
+  try {
+    auto data = std::make_unique<PortData>();
+    data->port = port;
+    data->instance =
+        InstanceThread::start(driver_mk_port(port), driver_connected(port));
+    if (!data->instance)
+      return ERL_DRV_ERROR_GENERAL;
+    return reinterpret_cast<ErlDrvData>(data.release());
+  } catch (const std::bad_alloc &) {
+    errno = ENOMEM;
+    return ERL_DRV_ERROR_ERRNO;
+  }
+}
+
+void drv_stop(ErlDrvData handle) {
+  std::unique_ptr<PortData> data(reinterpret_cast<PortData *>(handle));
+  if (!data->instance->stop()) {
+    // The thread is still running WebAssembly and holds driver code: the
+    // driver must never be unloaded under it.
+    driver_lock_driver(data->port);
+  }
+  data->instance.reset();
+  reap_threads();
+}
+
+// Answers {info, Tag} right here: it needs nothing from the thread.
+void reply_info(Link &link, const Tag &tag) {
+  TermBuffer term;
+  term.tuple(2).atom("ok").list(2);
+  term.tuple(2).atom("contexts").uinteger(Context::live_count());
+  term.tuple(2).atom("threads").uinteger(live_threads());
+  term.nil();
+  link.send(tag, term);
+}
+
+void drv_output(ErlDrvData handle, char *buf, ErlDrvSizeT len) {
+  auto *data = reinterpret_cast<PortData *>(handle);
+  Link &link = data->instance->link();
+  try {
+    Command command;
+    if (!decode_command(buf, len, command)) {
+      TermBuffer term;
+      encode_error_atom(term, "badarg");
+      link.send(command.tag, term);
+      return;
+    }
+    if (command.op == Op::info) {
+      reply_info(link, command.tag);
+      return;
+    }
+    data->instance->post(std::move(command));
+  } catch (const std::bad_alloc &) {
+    TermBuffer term;
+    encode_error_atom(term, "enomem");
+    link.send(undefined_tag(), term);
+  }
+}
+
+ErlDrvEntry make_entry() {
+  ErlDrvEntry entry;
+  std::memset(&entry, 0, sizeof(entry));
+  entry.init = drv_init;
+  entry.start = drv_start;
+  entry.stop = drv_stop;
+  entry.output = drv_output;
+  entry.driver_name = const_cast<char *>("hb_beamr");
+  entry.finish = drv_finish;
+  entry.extended_marker = ERL_DRV_EXTENDED_MARKER;
+  entry.major_version = ERL_DRV_EXTENDED_MAJOR_VERSION;
+  entry.minor_version = ERL_DRV_EXTENDED_MINOR_VERSION;
+  // Callbacks of different ports run in parallel; shared state is locked.
+  entry.driver_flags = ERL_DRV_FLAG_USE_PORT_LOCKING;
+  return entry;
+}
+
+ErlDrvEntry driver_entry = make_entry();
+
+} // namespace
+} // namespace hb_beamr::driver
+
+extern "C" {
+DRIVER_INIT(hb_beamr) { return &hb_beamr::driver::driver_entry; }
+}

@@ -1,0 +1,635 @@
+// The per-instance thread: its mailbox, its link back to Erlang, and the
+// worker that runs commands on the instance's Context. See instance_thread.hpp.
+#include "instance_thread.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <new>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "hb_beamr/context.hpp"
+#include "hb_beamr/runtime.hpp"
+
+namespace hb_beamr::driver {
+namespace {
+
+constexpr uint64_t kPageSize = 65536;
+// Stack for an instance thread, in kilowords: 8 MiB on 64-bit. Wasmtime runs
+// WebAssembly on the calling thread's stack and allows it 512 KiB by default.
+constexpr int kStackKiloWords = static_cast<int>(8 * 1024 / sizeof(void *));
+// How long stop() waits for a thread that is busy before leaving it to
+// finish on its own. Short: stop runs on a scheduler.
+constexpr auto kStopGrace = std::chrono::milliseconds(50);
+
+struct Registry {
+  DrvMutex mutex{"hb_beamr_threads"};
+  std::vector<std::shared_ptr<ThreadRecord>> orphans;
+};
+Registry *registry = nullptr;
+std::atomic<size_t> live{0};
+
+void join(ThreadRecord &record) {
+  void *ignored = nullptr;
+  erl_drv_thread_join(record.tid, &ignored);
+}
+
+// ---- The worker: everything that touches the Context ----------------------
+
+class Worker {
+public:
+  explicit Worker(Shared &shared) : shared_(shared) {}
+
+  void run() {
+    while (std::optional<Command> command = shared_.mailbox.pop()) {
+      handle_safely(*command);
+    }
+    context_.reset();
+  }
+
+private:
+  void reply(const Tag &tag, const TermBuffer &term) {
+    shared_.link.send(tag, term);
+  }
+  void reply_ok(const Tag &tag) {
+    TermBuffer term;
+    term.atom("ok");
+    reply(tag, term);
+  }
+  void reply_error(const Tag &tag, const char *reason) {
+    TermBuffer term;
+    encode_error_atom(term, reason);
+    reply(tag, term);
+  }
+  void reply_core_error(const Tag &tag, const Error &error) {
+    TermBuffer term;
+    encode_core_error(term, error);
+    reply(tag, term);
+  }
+  // Memory operations: a missing memory and a bad range get their own atoms.
+  void reply_memory_error(const Tag &tag, const Error &error) {
+    if (error.kind == ErrorKind::lookup)
+      reply_error(tag, "no_memory");
+    else if (error.kind == ErrorKind::out_of_bounds)
+      reply_error(tag, "out_of_bounds");
+    else
+      reply_core_error(tag, error);
+  }
+
+  // Out of memory while serving one command fails that command only.
+  void handle_safely(Command &command) {
+    try {
+      handle(command);
+    } catch (const std::bad_alloc &) {
+      reply_error(command.tag, "enomem");
+    }
+  }
+
+  void handle(Command &command) {
+    switch (command.op) {
+    case Op::init: return do_init(command);
+    case Op::compile: return do_compile(command);
+    case Op::call: return do_call(command, false);
+    case Op::indirect_call: return do_call(command, true);
+    case Op::import_response:
+    case Op::import_error:
+      // No import is waiting for this (a waiting import takes its own
+      // answers in on_import).
+      return reply_error(command.tag, "no_pending_import");
+    case Op::size: return do_size(command);
+    case Op::read: return do_read(command);
+    case Op::write: return do_write(command);
+    case Op::serialize: return do_serialize(command);
+    case Op::deserialize: return do_deserialize(command);
+    case Op::info: return reply_error(command.tag, "badarg"); // driver's job
+    }
+    reply_error(command.tag, "badarg");
+  }
+
+  bool require_instance(const Tag &tag) {
+    if (context_)
+      return true;
+    reply_error(tag, "not_initialized");
+    return false;
+  }
+
+  void do_init(Command &command) {
+    if (context_)
+      return reply_error(command.tag, "already_initialized");
+    std::unique_ptr<Context> context = Context::create();
+    if (!context)
+      return reply_error(command.tag, "enomem");
+    const Status loaded =
+        command.precompiled
+            ? context->load_precompiled(command.bytes.data(),
+                                        command.bytes.size())
+            : context->load(command.bytes.data(), command.bytes.size());
+    command.bytes = {};
+    if (!loaded)
+      return reply_core_error(command.tag, loaded.error());
+    // Imports called by a start function go to the init's caller.
+    Context *raw = context.get();
+    context_ = std::move(context);
+    calls_.push_back(command.tag);
+    const Status made = raw->instantiate(
+        [this](HostCall &call) { return on_import(call); }, {});
+    calls_.pop_back();
+    if (!made) {
+      context_.reset();
+      return reply_core_error(command.tag, made.error());
+    }
+    TermBuffer term;
+    term.tuple(3).atom("ok");
+    encode_externs(term, context_->imports(), true);
+    encode_externs(term, context_->exports(), false);
+    reply(command.tag, term);
+  }
+
+  void do_compile(Command &command) {
+    std::unique_ptr<Context> context = Context::create();
+    if (!context)
+      return reply_error(command.tag, "enomem");
+    const Status loaded =
+        context->load(command.bytes.data(), command.bytes.size());
+    if (!loaded)
+      return reply_core_error(command.tag, loaded.error());
+    Result<std::vector<uint8_t>> compiled = context->serialize_module();
+    if (!compiled)
+      return reply_core_error(command.tag, compiled.error());
+    shared_.link.send_ok_binary(command.tag, compiled.value().data(),
+                                compiled.value().size());
+  }
+
+  void do_call(Command &command, bool indirect) {
+    if (!require_instance(command.tag))
+      return;
+    FuncSig signature;
+    if (indirect) {
+      Result<FuncSig> found = context_->table_signature(command.index);
+      if (!found) {
+        const ErrorKind kind = found.error().kind;
+        if (kind != ErrorKind::invalid_argument &&
+            kind != ErrorKind::out_of_bounds) {
+          return reply_core_error(command.tag, found.error());
+        }
+        TermBuffer term;
+        term.tuple(2)
+            .atom("error")
+            .tuple(2)
+            .atom("bad_table_index")
+            .uinteger(command.index);
+        return reply(command.tag, term);
+      }
+      signature = std::move(found.value());
+    } else {
+      const std::vector<ExternDesc> &exports = context_->exports();
+      const auto it = std::find_if(
+          exports.begin(), exports.end(),
+          [&](const ExternDesc &e) { return e.name == command.name; });
+      if (it == exports.end() || it->kind != ExternKind::func) {
+        TermBuffer term;
+        term.tuple(2)
+            .atom("error")
+            .tuple(2)
+            .atom(it == exports.end() ? "unknown_export" : "not_a_function")
+            .binary(command.name);
+        return reply(command.tag, term);
+      }
+      signature = it->func;
+    }
+    std::vector<wasm_val_t> args;
+    if (!to_wasm_values(command.values, signature.params, args)) {
+      return reply_error(command.tag, "invalid_args");
+    }
+    std::vector<wasm_val_t> results;
+    calls_.push_back(command.tag);
+    const Status called =
+        indirect ? context_->call_indirect(command.index, args, results)
+                 : context_->call(command.name, args, results);
+    calls_.pop_back();
+    if (!called)
+      return reply_core_error(command.tag, called.error());
+    if (results.size() != signature.results.size()) {
+      return reply_core_error(command.tag, make_error(ErrorKind::invalid_state,
+                                                      "result count mismatch"));
+    }
+    TermBuffer term;
+    term.tuple(2).atom("ok");
+    encode_values(term, results.data(), signature.results);
+    reply(command.tag, term);
+  }
+
+  void do_size(Command &command) {
+    if (!require_instance(command.tag))
+      return;
+    Result<uint64_t> size = context_->memory_size();
+    if (!size)
+      return reply_memory_error(command.tag, size.error());
+    TermBuffer term;
+    term.tuple(2).atom("ok").uinteger(size.value());
+    reply(command.tag, term);
+  }
+
+  // Checks [offset, offset + length) against the memory size without
+  // overflowing.
+  bool in_bounds(const Tag &tag, uint64_t offset, uint64_t length) {
+    Result<uint64_t> size = context_->memory_size();
+    if (!size) {
+      reply_memory_error(tag, size.error());
+      return false;
+    }
+    if (offset > size.value() || length > size.value() - offset ||
+        length > std::numeric_limits<size_t>::max()) {
+      reply_error(tag, "out_of_bounds");
+      return false;
+    }
+    return true;
+  }
+
+  void do_read(Command &command) {
+    if (!require_instance(command.tag))
+      return;
+    if (!in_bounds(command.tag, command.index, command.length))
+      return;
+    std::vector<uint8_t> data(static_cast<size_t>(command.length));
+    const Status read =
+        context_->memory_read(command.index, data.data(), data.size());
+    if (!read)
+      return reply_memory_error(command.tag, read.error());
+    shared_.link.send_ok_binary(command.tag, data.data(), data.size());
+  }
+
+  void do_write(Command &command) {
+    if (!require_instance(command.tag))
+      return;
+    if (!in_bounds(command.tag, command.index, command.bytes.size()))
+      return;
+    const Status written = context_->memory_write(
+        command.index, command.bytes.data(), command.bytes.size());
+    if (!written)
+      return reply_memory_error(command.tag, written.error());
+    reply_ok(command.tag);
+  }
+
+  void do_serialize(Command &command) {
+    if (!require_instance(command.tag))
+      return;
+    Result<uint64_t> size = context_->memory_size();
+    if (!size)
+      return reply_memory_error(command.tag, size.error());
+    if (size.value() > std::numeric_limits<size_t>::max()) {
+      return reply_error(command.tag, "out_of_bounds");
+    }
+    std::vector<uint8_t> data(static_cast<size_t>(size.value()));
+    const Status read = context_->memory_read(0, data.data(), data.size());
+    if (!read)
+      return reply_memory_error(command.tag, read.error());
+    shared_.link.send_ok_binary(command.tag, data.data(), data.size());
+  }
+
+  // Restores a memory image: grows the memory to hold it, writes it, and
+  // zeroes whatever lies beyond it, so the memory equals the snapshot.
+  void do_deserialize(Command &command) {
+    if (!require_instance(command.tag))
+      return;
+    Result<uint64_t> size = context_->memory_size();
+    if (!size)
+      return reply_memory_error(command.tag, size.error());
+    const uint64_t wanted = command.bytes.size();
+    if (wanted > size.value()) {
+      const uint64_t missing = wanted - size.value();
+      const uint64_t pages =
+          missing / kPageSize + (missing % kPageSize != 0 ? 1 : 0);
+      Result<uint64_t> grown = context_->memory_grow(pages);
+      if (!grown)
+        return reply_memory_error(command.tag, grown.error());
+      size = context_->memory_size();
+      if (!size)
+        return reply_memory_error(command.tag, size.error());
+    }
+    const Status written =
+        context_->memory_write(0, command.bytes.data(), command.bytes.size());
+    if (!written)
+      return reply_memory_error(command.tag, written.error());
+    const uint64_t rest = size.value() - wanted;
+    if (rest > 0) {
+      if (rest > std::numeric_limits<size_t>::max()) {
+        return reply_error(command.tag, "out_of_bounds");
+      }
+      const std::vector<uint8_t> zeros(static_cast<size_t>(rest), 0);
+      const Status cleared =
+          context_->memory_write(wanted, zeros.data(), zeros.size());
+      if (!cleared)
+        return reply_memory_error(command.tag, cleared.error());
+    }
+    reply_ok(command.tag);
+  }
+
+  bool is_outer_call(const Tag &tag) const {
+    return std::find(calls_.begin(), calls_.end(), tag) != calls_.end();
+  }
+
+  std::optional<Command> take_deferred(const Tag &tag) {
+    const auto it =
+        std::find_if(deferred_.begin(), deferred_.end(),
+                     [&](const Command &c) { return c.tag == tag; });
+    if (it == deferred_.end())
+      return std::nullopt;
+    Command command = std::move(*it);
+    deferred_.erase(it);
+    return command;
+  }
+
+  // The host function behind every function import. It runs inside
+  // WebAssembly's frames, so nothing may be thrown out of it.
+  Status on_import(HostCall &call) {
+    try {
+      return serve_import(call);
+    } catch (const std::bad_alloc &) {
+      return make_error(ErrorKind::allocation, "out of memory in import");
+    }
+  }
+
+  // Sends the import request and serves the mailbox until it is answered.
+  Status serve_import(HostCall &call) {
+    if (calls_.empty()) {
+      return make_error(ErrorKind::invalid_state,
+                        "import called outside a call");
+    }
+    const Tag tag = calls_.back();
+    const ExternDesc &import = call.import;
+    {
+      TermBuffer term;
+      term.tuple(5).atom("import").string(import.module).string(import.name);
+      encode_values(term, call.args, import.func.params);
+      term.string(import.signature);
+      reply(tag, term);
+    }
+    for (;;) {
+      std::optional<Command> command = take_deferred(tag);
+      if (!command)
+        command = shared_.mailbox.pop();
+      if (!command)
+        return make_error(ErrorKind::trap, "instance stopped");
+      const bool answer =
+          command->op == Op::import_response || command->op == Op::import_error;
+      if (!answer) {
+        handle_safely(*command); // nested call, memory access, ...
+        continue;
+      }
+      if (command->tag != tag) {
+        if (is_outer_call(command->tag))
+          deferred_.push_back(std::move(*command));
+        else
+          reply_error(command->tag, "no_pending_import");
+        continue;
+      }
+      if (command->op == Op::import_error) {
+        return make_error(ErrorKind::trap, std::string(command->bytes.begin(),
+                                                       command->bytes.end()));
+      }
+      std::vector<wasm_val_t> results;
+      if (!to_wasm_values(command->values, import.func.results, results)) {
+        return make_error(ErrorKind::trap,
+                          "invalid results for import " + import.module + "." +
+                              import.name + " of type " + import.signature);
+      }
+      std::copy(results.begin(), results.end(), call.results);
+      return {};
+    }
+  }
+
+  Shared &shared_;
+  std::unique_ptr<Context> context_;
+  std::vector<Tag> calls_;       // calls in progress, innermost last
+  std::deque<Command> deferred_; // answers for outer calls, kept for later
+};
+
+struct ThreadStart {
+  std::shared_ptr<Shared> shared;
+  std::shared_ptr<ThreadRecord> record;
+};
+
+void *thread_main(void *arg) {
+  std::unique_ptr<ThreadStart> start(static_cast<ThreadStart *>(arg));
+  try {
+    // Engine set-up for this thread (WAMR keeps per-thread state); it
+    // outlives the worker, which destroys the context.
+    runtime::ThreadEnv engine_env;
+    Worker worker(*start->shared);
+    worker.run();
+  } catch (...) {
+    // Out of memory inside the worker: the instance is lost, the VM is not.
+    start->shared->link.close();
+    start->shared->mailbox.close();
+  }
+  std::shared_ptr<ThreadRecord> record = std::move(start->record);
+  start.reset();
+  --live;
+  record->finished.store(true, std::memory_order_release);
+  return nullptr;
+}
+
+} // namespace
+
+// ---- Link ------------------------------------------------------------------
+
+Link::Link(ErlDrvTermData port, ErlDrvTermData owner)
+    : port_(port), owner_(owner) {}
+
+void Link::send(const Tag &tag, const TermBuffer &reply) {
+  TermBuffer fallback;
+  const TermBuffer *term = &reply;
+  if (!reply.ok()) {
+    encode_error_atom(fallback, "enomem");
+    if (!fallback.ok())
+      return;
+    term = &fallback;
+  }
+  // {Port, Tag, Reply}
+  // clang-format off
+  ErlDrvTermData spec[] = {
+      ERL_DRV_PORT, port_,
+      ERL_DRV_EXT2TERM, reinterpret_cast<ErlDrvTermData>(tag.data()), tag.size(),
+      ERL_DRV_EXT2TERM, reinterpret_cast<ErlDrvTermData>(term->data()), term->size(),
+      ERL_DRV_TUPLE, 3,
+  };
+  // clang-format on
+  DrvLock lock(mutex_);
+  if (!open_)
+    return;
+  erl_drv_send_term(port_, owner_, spec, sizeof(spec) / sizeof(spec[0]));
+}
+
+void Link::send_ok_binary(const Tag &tag, const uint8_t *data, size_t size) {
+  TermBuffer ok;
+  ok.atom("ok");
+  if (!ok.ok())
+    return;
+  // {Port, Tag, {ok, Binary}}
+  // clang-format off
+  ErlDrvTermData spec[] = {
+      ERL_DRV_PORT, port_,
+      ERL_DRV_EXT2TERM, reinterpret_cast<ErlDrvTermData>(tag.data()), tag.size(),
+      ERL_DRV_EXT2TERM, reinterpret_cast<ErlDrvTermData>(ok.data()), ok.size(),
+      ERL_DRV_BUF2BINARY, reinterpret_cast<ErlDrvTermData>(data), size,
+      ERL_DRV_TUPLE, 2,
+      ERL_DRV_TUPLE, 3,
+  };
+  // clang-format on
+  DrvLock lock(mutex_);
+  if (!open_)
+    return;
+  erl_drv_send_term(port_, owner_, spec, sizeof(spec) / sizeof(spec[0]));
+}
+
+void Link::close() {
+  DrvLock lock(mutex_);
+  open_ = false;
+}
+
+// ---- Mailbox ---------------------------------------------------------------
+
+bool Mailbox::push(Command &&command) {
+  DrvLock lock(mutex_);
+  if (closed_)
+    return false;
+  queue_.push_back(std::move(command));
+  cond_.signal();
+  return true;
+}
+
+std::optional<Command> Mailbox::pop() {
+  DrvLock lock(mutex_);
+  busy_ = false;
+  while (queue_.empty() && !closed_)
+    cond_.wait(mutex_);
+  if (closed_)
+    return std::nullopt;
+  Command command = std::move(queue_.front());
+  queue_.pop_front();
+  busy_ = true;
+  return command;
+}
+
+bool Mailbox::close() {
+  DrvLock lock(mutex_);
+  closed_ = true;
+  queue_.clear();
+  cond_.broadcast();
+  return busy_;
+}
+
+// ---- InstanceThread --------------------------------------------------------
+
+InstanceThread::InstanceThread(std::shared_ptr<Shared> shared,
+                               std::shared_ptr<ThreadRecord> record)
+    : shared_(std::move(shared)), record_(std::move(record)) {}
+
+InstanceThread::~InstanceThread() {
+  if (!stopped_)
+    (void)stop();
+}
+
+std::unique_ptr<InstanceThread> InstanceThread::start(ErlDrvTermData port,
+                                                      ErlDrvTermData owner) {
+  auto shared = std::make_shared<Shared>(port, owner);
+  auto record = std::make_shared<ThreadRecord>();
+  auto start = std::make_unique<ThreadStart>(ThreadStart{shared, record});
+
+  ErlDrvThreadOpts *opts =
+      erl_drv_thread_opts_create(const_cast<char *>("hb_beamr"));
+  if (opts == nullptr)
+    return nullptr;
+  opts->suggested_stack_size = kStackKiloWords;
+  ++live;
+  const int rc =
+      erl_drv_thread_create(const_cast<char *>("hb_beamr_instance"),
+                            &record->tid, thread_main, start.get(), opts);
+  erl_drv_thread_opts_destroy(opts);
+  if (rc != 0) {
+    --live;
+    return nullptr;
+  }
+  (void)start.release(); // the thread owns it now
+  return std::unique_ptr<InstanceThread>(new InstanceThread(shared, record));
+}
+
+void InstanceThread::post(Command &&command) {
+  const Tag tag = command.tag;
+  if (!shared_->mailbox.push(std::move(command))) {
+    TermBuffer term;
+    encode_error_atom(term, "stopped");
+    shared_->link.send(tag, term);
+  }
+}
+
+bool InstanceThread::stop() {
+  stopped_ = true;
+  shared_->link.close();
+  const bool busy = shared_->mailbox.close();
+  if (busy) {
+    const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+    while (!record_->finished.load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (!record_->finished.load(std::memory_order_acquire)) {
+      DrvLock lock(registry->mutex);
+      registry->orphans.push_back(record_);
+      return false;
+    }
+  }
+  join(*record_);
+  return true;
+}
+
+// ---- Registry --------------------------------------------------------------
+
+bool threads_init() {
+  if (registry != nullptr)
+    return true;
+  try {
+    registry = new Registry();
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+void threads_finish() {
+  if (registry == nullptr)
+    return;
+  {
+    DrvLock lock(registry->mutex);
+    // The driver is only unloaded once every orphan has finished (stop()
+    // locks the driver otherwise), so these joins do not wait long.
+    for (const auto &record : registry->orphans)
+      join(*record);
+    registry->orphans.clear();
+  }
+  delete registry;
+  registry = nullptr;
+}
+
+void reap_threads() {
+  if (registry == nullptr)
+    return;
+  DrvLock lock(registry->mutex);
+  auto &orphans = registry->orphans;
+  for (auto it = orphans.begin(); it != orphans.end();) {
+    if ((*it)->finished.load(std::memory_order_acquire)) {
+      join(**it);
+      it = orphans.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t live_threads() { return live.load(); }
+
+} // namespace hb_beamr::driver

@@ -1,0 +1,640 @@
+// Decoding of commands and encoding of replies. See protocol.hpp.
+#include "protocol.hpp"
+
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace hb_beamr::driver {
+namespace {
+
+constexpr unsigned char kVersionMagic = 131;
+// Deeper terms than this are refused: commands are at most three levels deep
+// and tags are references, so this only bounds the validator's recursion.
+constexpr int kMaxDepth = 64;
+
+uint32_t be16(const unsigned char *p) {
+  return (static_cast<uint32_t>(p[0]) << 8) | p[1];
+}
+uint32_t be32(const unsigned char *p) {
+  return (static_cast<uint32_t>(p[0]) << 24) |
+         (static_cast<uint32_t>(p[1]) << 16) |
+         (static_cast<uint32_t>(p[2]) << 8) | p[3];
+}
+
+// Walks the term at `pos` without ei (which trusts its input), checking that
+// every header and payload lies inside [0, len). On success `pos` is just past
+// the term. Once a whole command has passed this, ei's decoders cannot read
+// out of bounds.
+class Validator {
+public:
+  Validator(const unsigned char *buf, size_t len) : buf_(buf), len_(len) {}
+
+  bool term(size_t &pos, int depth) {
+    if (depth > kMaxDepth || !have(pos, 1))
+      return false;
+    const unsigned char tag = buf_[pos];
+    switch (tag) {
+    case ERL_SMALL_INTEGER_EXT: return skip(pos, 2);
+    case ERL_INTEGER_EXT: return skip(pos, 5);
+    case NEW_FLOAT_EXT: return skip(pos, 9);
+    case ERL_FLOAT_EXT: return skip(pos, 32);
+    case ERL_NIL_EXT: return skip(pos, 1);
+    case ERL_ATOM_EXT:
+    case ERL_ATOM_UTF8_EXT:
+      return have(pos, 3) && skip(pos, 3 + size_t{be16(buf_ + pos + 1)});
+    case ERL_SMALL_ATOM_EXT:
+    case ERL_SMALL_ATOM_UTF8_EXT:
+      return have(pos, 2) && skip(pos, 2 + size_t{buf_[pos + 1]});
+    case ERL_STRING_EXT:
+      return have(pos, 3) && skip(pos, 3 + size_t{be16(buf_ + pos + 1)});
+    case ERL_BINARY_EXT:
+      return have(pos, 5) && skip(pos, 5 + size_t{be32(buf_ + pos + 1)});
+    case ERL_SMALL_BIG_EXT:
+      return have(pos, 2) && skip(pos, 3 + size_t{buf_[pos + 1]});
+    case ERL_LARGE_BIG_EXT:
+      return have(pos, 5) && skip(pos, 6 + size_t{be32(buf_ + pos + 1)});
+    case ERL_SMALL_TUPLE_EXT:
+      return have(pos, 2) && elements(pos, 2, buf_[pos + 1], depth);
+    case ERL_LARGE_TUPLE_EXT:
+      return have(pos, 5) && elements(pos, 5, be32(buf_ + pos + 1), depth);
+    case ERL_LIST_EXT:
+      // n elements and then the tail.
+      return have(pos, 5) &&
+             elements(pos, 5, size_t{be32(buf_ + pos + 1)} + 1, depth);
+    case ERL_MAP_EXT:
+      return have(pos, 5) &&
+             elements(pos, 5, size_t{be32(buf_ + pos + 1)} * 2, depth);
+    case ERL_NEWER_REFERENCE_EXT: {
+      if (!have(pos, 3))
+        return false;
+      const size_t words = be16(buf_ + pos + 1);
+      pos += 3;
+      return atom_term(pos, depth) && skip(pos, 4 + 4 * words);
+    }
+    case ERL_NEW_REFERENCE_EXT: {
+      if (!have(pos, 3))
+        return false;
+      const size_t words = be16(buf_ + pos + 1);
+      pos += 3;
+      return atom_term(pos, depth) && skip(pos, 1 + 4 * words);
+    }
+    case ERL_NEW_PID_EXT: ++pos; return atom_term(pos, depth) && skip(pos, 12);
+    case ERL_PID_EXT: ++pos; return atom_term(pos, depth) && skip(pos, 9);
+    case ERL_NEW_PORT_EXT: ++pos; return atom_term(pos, depth) && skip(pos, 8);
+    case ERL_PORT_EXT: ++pos; return atom_term(pos, depth) && skip(pos, 5);
+    case ERL_V4_PORT_EXT: ++pos; return atom_term(pos, depth) && skip(pos, 12);
+    default: return false; // funs, bit strings, ...: never part of a command
+    }
+  }
+
+private:
+  bool have(size_t pos, size_t n) const {
+    return pos <= len_ && n <= len_ - pos;
+  }
+  bool skip(size_t &pos, size_t n) {
+    if (!have(pos, n))
+      return false;
+    pos += n;
+    return true;
+  }
+  bool elements(size_t &pos, size_t header, size_t count, int depth) {
+    if (!skip(pos, header))
+      return false;
+    // Every element takes at least one byte, so a count larger than what is
+    // left is malformed; this also bounds the loop.
+    if (count > len_ - pos)
+      return false;
+    for (size_t k = 0; k < count; ++k) {
+      if (!term(pos, depth + 1))
+        return false;
+    }
+    return true;
+  }
+  bool atom_term(size_t &pos, int depth) {
+    if (!have(pos, 1))
+      return false;
+    const unsigned char tag = buf_[pos];
+    if (tag != ERL_ATOM_EXT && tag != ERL_ATOM_UTF8_EXT &&
+        tag != ERL_SMALL_ATOM_EXT && tag != ERL_SMALL_ATOM_UTF8_EXT) {
+      return false;
+    }
+    return term(pos, depth + 1);
+  }
+
+  const unsigned char *buf_;
+  size_t len_;
+};
+
+// ei's decoders on a validated buffer. Each returns false instead of a
+// negative ei code.
+class Reader {
+public:
+  explicit Reader(const char *buf) : buf_(buf) {}
+
+  int type() const {
+    int type = 0;
+    int size = 0;
+    int index = index_;
+    if (ei_get_type(buf_, &index, &type, &size) < 0)
+      return -1;
+    return type;
+  }
+  int type_size() const {
+    int type = 0;
+    int size = 0;
+    int index = index_;
+    if (ei_get_type(buf_, &index, &type, &size) < 0)
+      return -1;
+    return size;
+  }
+  bool version() {
+    int version = 0;
+    return ei_decode_version(buf_, &index_, &version) == 0;
+  }
+  bool tuple(int &arity) {
+    return ei_decode_tuple_header(buf_, &index_, &arity) == 0;
+  }
+  bool atom(std::string &out) {
+    const int t = type();
+    if (t != ERL_ATOM_EXT && t != ERL_SMALL_ATOM_EXT &&
+        t != ERL_ATOM_UTF8_EXT && t != ERL_SMALL_ATOM_UTF8_EXT) {
+      return false;
+    }
+    const int size = type_size();
+    if (size < 0)
+      return false;
+    // Room for the NUL and for a latin-1 atom growing in UTF-8.
+    std::vector<char> text(static_cast<size_t>(size) * 2 + 1);
+    if (ei_decode_atom_as(buf_, &index_, text.data(),
+                          static_cast<int>(text.size()), ERLANG_UTF8, nullptr,
+                          nullptr) < 0) {
+      return false;
+    }
+    out.assign(text.data());
+    return true;
+  }
+  bool skip() { return ei_skip_term(buf_, &index_) == 0; }
+  bool binary(std::vector<uint8_t> &out) {
+    if (type() != ERL_BINARY_EXT)
+      return false;
+    const int size = type_size();
+    if (size < 0)
+      return false;
+    out.resize(static_cast<size_t>(size));
+    long length = 0;
+    if (ei_decode_binary(buf_, &index_, out.empty() ? nullptr : out.data(),
+                         &length) < 0) {
+      return false;
+    }
+    return length == size;
+  }
+  bool binary_text(std::string &out) {
+    std::vector<uint8_t> bytes;
+    if (!binary(bytes))
+      return false;
+    out.assign(bytes.begin(), bytes.end());
+    return true;
+  }
+  bool is_integer() const {
+    const int t = type();
+    return t == ERL_SMALL_INTEGER_EXT || t == ERL_INTEGER_EXT ||
+           t == ERL_SMALL_BIG_EXT || t == ERL_LARGE_BIG_EXT;
+  }
+  bool unsigned64(uint64_t &out) {
+    if (!is_integer())
+      return false;
+    unsigned long long value = 0;
+    if (ei_decode_ulonglong(buf_, &index_, &value) < 0)
+      return false;
+    out = value;
+    return true;
+  }
+  bool value(Value &out) {
+    out = Value{};
+    const int t = type();
+    if (is_integer()) {
+      int at = index_;
+      long long s = 0;
+      if (ei_decode_longlong(buf_, &at, &s) == 0) {
+        out.kind = Value::Kind::integer;
+        out.i = s;
+        index_ = at;
+        return true;
+      }
+      at = index_;
+      unsigned long long u = 0;
+      if (ei_decode_ulonglong(buf_, &at, &u) == 0) {
+        out.kind = Value::Kind::integer;
+        out.big = true;
+        out.u = u;
+        index_ = at;
+        return true;
+      }
+      return skip(); // outside 64 bits: Kind::other
+    }
+    if (t == ERL_FLOAT_EXT || t == NEW_FLOAT_EXT) {
+      double d = 0;
+      if (ei_decode_double(buf_, &index_, &d) < 0)
+        return false;
+      out.kind = Value::Kind::real;
+      out.real = d;
+      return true;
+    }
+    if (t == ERL_ATOM_EXT || t == ERL_SMALL_ATOM_EXT ||
+        t == ERL_ATOM_UTF8_EXT || t == ERL_SMALL_ATOM_UTF8_EXT) {
+      std::string name;
+      if (!atom(name))
+        return false;
+      if (name == "nan")
+        out.kind = Value::Kind::nan;
+      else if (name == "infinity")
+        out.kind = Value::Kind::infinity;
+      else if (name == "neg_infinity")
+        out.kind = Value::Kind::neg_infinity;
+      else if (name == "null")
+        out.kind = Value::Kind::null_ref;
+      return true;
+    }
+    return skip(); // Kind::other
+  }
+  // A proper list of values. Lists of small integers arrive as strings.
+  bool values(std::vector<Value> &out) {
+    out.clear();
+    const int t = type();
+    if (t == ERL_NIL_EXT)
+      return skip();
+    if (t == ERL_STRING_EXT) {
+      const int size = type_size();
+      if (size < 0)
+        return false;
+      std::vector<char> bytes(static_cast<size_t>(size) + 1);
+      if (ei_decode_string(buf_, &index_, bytes.data()) < 0)
+        return false;
+      for (int k = 0; k < size; ++k) {
+        Value v;
+        v.kind = Value::Kind::integer;
+        v.i = static_cast<unsigned char>(bytes[static_cast<size_t>(k)]);
+        out.push_back(v);
+      }
+      return true;
+    }
+    if (t != ERL_LIST_EXT)
+      return false;
+    int arity = 0;
+    if (ei_decode_list_header(buf_, &index_, &arity) < 0)
+      return false;
+    for (int k = 0; k < arity; ++k) {
+      Value v;
+      if (!value(v))
+        return false;
+      out.push_back(v);
+    }
+    if (type() != ERL_NIL_EXT)
+      return false; // improper list
+    return skip();
+  }
+
+  int index() const { return index_; }
+
+private:
+  const char *buf_;
+  int index_ = 0;
+};
+
+float to_f32(double d) {
+  // Round to nearest, as IEEE conversion does; spelled out because a double
+  // outside float's range is undefined behaviour in a C++ cast.
+  constexpr double kOverflow = 340282356779733661637539395458142568448.0;
+  if (std::isnan(d))
+    return std::numeric_limits<float>::quiet_NaN();
+  if (d >= kOverflow)
+    return std::numeric_limits<float>::infinity();
+  if (d <= -kOverflow)
+    return -std::numeric_limits<float>::infinity();
+  if (d > FLT_MAX)
+    return FLT_MAX;
+  if (d < -FLT_MAX)
+    return -FLT_MAX;
+  return static_cast<float>(d);
+}
+
+// The value as a double, for float parameters.
+bool as_double(const Value &v, double &out) {
+  switch (v.kind) {
+  case Value::Kind::integer:
+    out = v.big ? static_cast<double>(v.u) : static_cast<double>(v.i);
+    return true;
+  case Value::Kind::real: out = v.real; return true;
+  case Value::Kind::nan:
+    out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  case Value::Kind::infinity:
+    out = std::numeric_limits<double>::infinity();
+    return true;
+  case Value::Kind::neg_infinity:
+    out = -std::numeric_limits<double>::infinity();
+    return true;
+  default: return false;
+  }
+}
+
+void encode_float(TermBuffer &term, double d) {
+  if (std::isnan(d))
+    term.atom("nan");
+  else if (std::isinf(d))
+    term.atom(d > 0 ? "infinity" : "neg_infinity");
+  else
+    term.real(d);
+}
+
+void make_tag(const char *buf, int start, int end, Tag &out) {
+  out.clear();
+  out.push_back(static_cast<char>(kVersionMagic));
+  out.insert(out.end(), buf + start, buf + end);
+}
+
+bool decode_body(Reader &in, const std::string &op, int arity, Command &out) {
+  if (op == "init" && arity == 4) {
+    out.op = Op::init;
+    std::string mode;
+    if (!in.binary(out.bytes) || !in.atom(mode))
+      return false;
+    if (mode != "wasm" && mode != "aot")
+      return false;
+    out.precompiled = mode == "aot";
+    return true;
+  }
+  if (op == "compile" && arity == 3) {
+    out.op = Op::compile;
+    return in.binary(out.bytes);
+  }
+  if (op == "call" && arity == 4) {
+    out.op = Op::call;
+    return in.binary_text(out.name) && in.values(out.values);
+  }
+  if (op == "indirect_call" && arity == 4) {
+    out.op = Op::indirect_call;
+    return in.unsigned64(out.index) && in.values(out.values);
+  }
+  if (op == "import_response" && arity == 3) {
+    out.op = Op::import_response;
+    return in.values(out.values);
+  }
+  if (op == "import_error" && arity == 3) {
+    out.op = Op::import_error;
+    return in.binary(out.bytes);
+  }
+  if (op == "size" && arity == 2) {
+    out.op = Op::size;
+    return true;
+  }
+  if (op == "read" && arity == 4) {
+    out.op = Op::read;
+    return in.unsigned64(out.index) && in.unsigned64(out.length);
+  }
+  if (op == "write" && arity == 4) {
+    out.op = Op::write;
+    return in.unsigned64(out.index) && in.binary(out.bytes);
+  }
+  if (op == "serialize" && arity == 2) {
+    out.op = Op::serialize;
+    return true;
+  }
+  if (op == "deserialize" && arity == 3) {
+    out.op = Op::deserialize;
+    return in.binary(out.bytes);
+  }
+  if (op == "info" && arity == 2) {
+    out.op = Op::info;
+    return true;
+  }
+  return false;
+}
+
+} // namespace
+
+Tag undefined_tag() {
+  TermBuffer term;
+  term.atom("undefined");
+  return Tag(term.data(), term.data() + term.size());
+}
+
+// ---- TermBuffer ------------------------------------------------------------
+
+TermBuffer::TermBuffer() {
+  if (ei_x_new_with_version(&buffer_) < 0) {
+    buffer_.buff = nullptr;
+    buffer_.buffsz = 0;
+    buffer_.index = 0;
+    ok_ = false;
+  }
+}
+
+TermBuffer::~TermBuffer() {
+  if (buffer_.buff != nullptr)
+    ei_x_free(&buffer_);
+}
+
+TermBuffer::TermBuffer(TermBuffer &&other) noexcept
+    : buffer_(other.buffer_), ok_(other.ok_) {
+  other.buffer_.buff = nullptr;
+  other.buffer_.buffsz = 0;
+  other.buffer_.index = 0;
+  other.ok_ = false;
+}
+
+TermBuffer &TermBuffer::check(int rc) {
+  if (rc < 0)
+    ok_ = false;
+  return *this;
+}
+
+TermBuffer &TermBuffer::tuple(int arity) {
+  if (!ok_)
+    return *this;
+  return check(ei_x_encode_tuple_header(&buffer_, arity));
+}
+TermBuffer &TermBuffer::list(int length) {
+  if (!ok_ || length == 0)
+    return *this;
+  return check(ei_x_encode_list_header(&buffer_, length));
+}
+TermBuffer &TermBuffer::nil() {
+  if (!ok_)
+    return *this;
+  return check(ei_x_encode_empty_list(&buffer_));
+}
+TermBuffer &TermBuffer::atom(const char *name) {
+  if (!ok_)
+    return *this;
+  return check(ei_x_encode_atom(&buffer_, name));
+}
+TermBuffer &TermBuffer::binary(const void *data, size_t length) {
+  if (!ok_)
+    return *this;
+  if (length > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    ok_ = false;
+    return *this;
+  }
+  return check(ei_x_encode_binary(&buffer_, data, static_cast<int>(length)));
+}
+TermBuffer &TermBuffer::string(std::string_view text) {
+  if (!ok_)
+    return *this;
+  if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    ok_ = false;
+    return *this;
+  }
+  return check(ei_x_encode_string_len(&buffer_, text.data(),
+                                      static_cast<int>(text.size())));
+}
+TermBuffer &TermBuffer::integer(int64_t value) {
+  if (!ok_)
+    return *this;
+  return check(ei_x_encode_longlong(&buffer_, value));
+}
+TermBuffer &TermBuffer::uinteger(uint64_t value) {
+  if (!ok_)
+    return *this;
+  return check(ei_x_encode_ulonglong(&buffer_, value));
+}
+TermBuffer &TermBuffer::real(double value) {
+  if (!ok_)
+    return *this;
+  return check(ei_x_encode_double(&buffer_, value));
+}
+
+// ---- Commands --------------------------------------------------------------
+
+bool decode_command(const char *buf, size_t len, Command &out) {
+  out = Command{};
+  out.tag = undefined_tag();
+  if (buf == nullptr || len < 2 ||
+      len > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      static_cast<unsigned char>(buf[0]) != kVersionMagic) {
+    return false;
+  }
+  size_t end = 1;
+  Validator validator(reinterpret_cast<const unsigned char *>(buf), len);
+  if (!validator.term(end, 0) || end != len)
+    return false;
+
+  Reader in(buf);
+  int arity = 0;
+  std::string op;
+  if (!in.version() || in.type() != ERL_SMALL_TUPLE_EXT || !in.tuple(arity) ||
+      arity < 2 || !in.atom(op)) {
+    return false;
+  }
+  const int tag_start = in.index();
+  if (!in.skip())
+    return false;
+  make_tag(buf, tag_start, in.index(), out.tag);
+  if (!decode_body(in, op, arity, out))
+    return false;
+  return static_cast<size_t>(in.index()) == len;
+}
+
+// ---- Values ----------------------------------------------------------------
+
+bool to_wasm_values(const std::vector<Value> &values,
+                    const std::vector<ValType> &types,
+                    std::vector<wasm_val_t> &out) {
+  out.clear();
+  if (values.size() != types.size())
+    return false;
+  out.reserve(types.size());
+  for (size_t k = 0; k < types.size(); ++k) {
+    const Value &v = values[k];
+    wasm_val_t w = zero_value(types[k]);
+    switch (types[k]) {
+    case ValType::i32:
+      if (v.kind != Value::Kind::integer || v.big)
+        return false;
+      if (v.i < std::numeric_limits<int32_t>::min() ||
+          v.i > int64_t{std::numeric_limits<uint32_t>::max()}) {
+        return false;
+      }
+      w.of.i32 = static_cast<int32_t>(static_cast<uint32_t>(v.i));
+      break;
+    case ValType::i64:
+      if (v.kind != Value::Kind::integer)
+        return false;
+      w.of.i64 = v.big ? static_cast<int64_t>(v.u) : v.i;
+      break;
+    case ValType::f32: {
+      double d = 0;
+      if (!as_double(v, d))
+        return false;
+      w.of.f32 = to_f32(d);
+      break;
+    }
+    case ValType::f64: {
+      double d = 0;
+      if (!as_double(v, d))
+        return false;
+      w.of.f64 = d;
+      break;
+    }
+    case ValType::funcref:
+    case ValType::externref:
+      if (v.kind != Value::Kind::null_ref)
+        return false;
+      w.of.ref = nullptr;
+      break;
+    case ValType::v128:
+    default: return false; // no Erlang representation
+    }
+    out.push_back(w);
+  }
+  return true;
+}
+
+void encode_values(TermBuffer &term, const wasm_val_t *values,
+                   const std::vector<ValType> &types) {
+  term.list(static_cast<int>(types.size()));
+  for (size_t k = 0; k < types.size(); ++k) {
+    const wasm_val_t &v = values[k];
+    switch (types[k]) {
+    case ValType::i32: term.integer(v.of.i32); break;
+    case ValType::i64: term.integer(v.of.i64); break;
+    case ValType::f32: encode_float(term, static_cast<double>(v.of.f32)); break;
+    case ValType::f64: encode_float(term, v.of.f64); break;
+    case ValType::funcref:
+    case ValType::externref:
+      term.atom(v.of.ref == nullptr ? "null" : "ref");
+      break;
+    case ValType::v128:
+    default: term.atom("v128"); break;
+    }
+  }
+  term.nil();
+}
+
+void encode_externs(TermBuffer &term, const std::vector<ExternDesc> &externs,
+                    bool with_module) {
+  term.list(static_cast<int>(externs.size()));
+  for (const ExternDesc &e : externs) {
+    term.tuple(with_module ? 4 : 3).atom(extern_kind_name(e.kind));
+    if (with_module)
+      term.string(e.module);
+    term.string(e.name).string(e.signature);
+  }
+  term.nil();
+}
+
+void encode_core_error(TermBuffer &term, const Error &error) {
+  term.tuple(2)
+      .atom("error")
+      .tuple(2)
+      .atom(error_kind_name(error.kind))
+      .binary(error.message);
+}
+
+void encode_error_atom(TermBuffer &term, const char *reason) {
+  term.tuple(2).atom("error").atom(reason);
+}
+
+} // namespace hb_beamr::driver

@@ -1,0 +1,156 @@
+// The driver's wire protocol: commands from Erlang (term_to_binary output)
+// decoded into typed structs, and replies encoded in external term format.
+//
+// Commands (every one carries a Tag, usually a reference, echoed in replies):
+//   {init, Tag, Wasm :: binary(), wasm | aot}
+//   {compile, Tag, Wasm :: binary()}
+//   {call, Tag, Name :: binary(), Args :: [value()]}
+//   {indirect_call, Tag, Index :: non_neg_integer(), Args :: [value()]}
+//   {import_response, Tag, Results :: [value()]}
+//   {import_error, Tag, Message :: binary()}
+//   {size, Tag} | {read, Tag, Offset, Length} | {write, Tag, Offset, Data}
+//   {serialize, Tag} | {deserialize, Tag, Data} | {info, Tag}
+// value() is an integer, a float, nan | infinity | neg_infinity, or null for
+// a null reference.
+//
+// Every message the driver sends is {Port, Tag, Reply}; see instance_thread.hpp
+// for the replies.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <ei.h>
+#include <wasm.h>
+
+#include "hb_beamr/result.hpp"
+#include "hb_beamr/types.hpp"
+
+namespace hb_beamr::driver {
+
+/// The caller's correlation term in external format, version byte included,
+/// ready for ERL_DRV_EXT2TERM.
+using Tag = std::vector<char>;
+
+/// The tag used when a command is too malformed to read its own: 'undefined'.
+Tag undefined_tag();
+
+/// A growing buffer of one term in external format (RAII over ei_x_buff).
+/// Encoding failures (only allocation can fail) are sticky: check ok() once
+/// at the end. Move-only.
+class TermBuffer {
+public:
+  TermBuffer();
+  ~TermBuffer();
+  TermBuffer(TermBuffer &&other) noexcept;
+  TermBuffer &operator=(TermBuffer &&) = delete;
+  TermBuffer(const TermBuffer &) = delete;
+  TermBuffer &operator=(const TermBuffer &) = delete;
+
+  TermBuffer &tuple(int arity);
+  /// A list header for `length` elements; call nil() after them (length 0
+  /// needs only nil()).
+  TermBuffer &list(int length);
+  TermBuffer &nil();
+  TermBuffer &atom(const char *name);
+  TermBuffer &binary(const void *data, size_t length);
+  TermBuffer &binary(std::string_view text) {
+    return binary(text.data(), text.size());
+  }
+  /// An Erlang string (a list of bytes).
+  TermBuffer &string(std::string_view text);
+  TermBuffer &integer(int64_t value);
+  TermBuffer &uinteger(uint64_t value);
+  TermBuffer &real(double value);
+
+  bool ok() const { return ok_; }
+  const char *data() const { return buffer_.buff; }
+  size_t size() const { return static_cast<size_t>(buffer_.index); }
+
+private:
+  TermBuffer &check(int rc);
+  ei_x_buff buffer_;
+  bool ok_ = true;
+};
+
+/// An argument or import result as sent by Erlang, before it is checked
+/// against a signature.
+struct Value {
+  enum class Kind {
+    integer,      ///< fits int64_t (in `i`) or, if `big`, uint64_t (in `u`)
+    real,         ///< a float (in `real`)
+    nan,          ///< the atom nan
+    infinity,     ///< the atom infinity
+    neg_infinity, ///< the atom neg_infinity
+    null_ref,     ///< the atom null
+    other,        ///< anything else: never valid
+  };
+  Kind kind = Kind::other;
+  bool big = false;
+  int64_t i = 0;
+  uint64_t u = 0;
+  double real = 0;
+};
+
+enum class Op {
+  init,
+  compile,
+  call,
+  indirect_call,
+  import_response,
+  import_error,
+  size,
+  read,
+  write,
+  serialize,
+  deserialize,
+  info,
+};
+
+/// One decoded command. Only the fields of its op are meaningful.
+struct Command {
+  Op op = Op::info;
+  Tag tag;
+  bool precompiled = false;  ///< init: mode aot
+  std::string name;          ///< call: export name
+  uint64_t index = 0;        ///< indirect_call: table index; read/write: offset
+  uint64_t length = 0;       ///< read: byte count
+  std::vector<Value> values; ///< call args / import results
+  std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
+                              ///< import_error message
+};
+
+/// Decodes one command. On failure returns false; `out.tag` then holds the
+/// command's tag if it could be read, else undefined_tag(). Never reads
+/// outside [buf, buf + len).
+bool decode_command(const char *buf, size_t len, Command &out);
+
+/// Converts Erlang values to wasm values of `types`. False when the count,
+/// a type or a range does not match (i32: -2^31..2^32-1, i64: -2^63..2^64-1,
+/// unsigned ranges wrap; floats only for f32/f64, f32 rounded to nearest;
+/// integers are accepted for floats; null only for references).
+bool to_wasm_values(const std::vector<Value> &values,
+                    const std::vector<ValType> &types,
+                    std::vector<wasm_val_t> &out);
+
+/// Encodes `types.size()` wasm values as a list: integers signed, floats as
+/// floats or nan/infinity/neg_infinity, references as null or ref.
+void encode_values(TermBuffer &term, const wasm_val_t *values,
+                   const std::vector<ValType> &types);
+
+/// Encodes [{Kind, Module, Name, Signature}] (imports) or
+/// [{Kind, Name, Signature}] (exports), strings as lists.
+void encode_externs(TermBuffer &term, const std::vector<ExternDesc> &externs,
+                    bool with_module);
+
+/// Encodes {error, {Kind, Message}} for a core error, Kind being
+/// error_kind_name() as an atom and Message a binary.
+void encode_core_error(TermBuffer &term, const Error &error);
+
+/// Encodes {error, Reason} for an atom reason.
+void encode_error_atom(TermBuffer &term, const char *reason);
+
+} // namespace hb_beamr::driver

@@ -1,0 +1,638 @@
+%%% @doc Long-lived, sandboxed WebAssembly instances for Erlang.
+%%%
+%%% Each instance is a process (the `WASM' pid returned by {@link start/1})
+%%% that owns one port of the `hb_beamr' driver. The port runs the instance
+%%% on a thread of its own, so a call that computes for minutes never blocks
+%%% a scheduler, and many instances run in parallel.
+%%%
+%%% When WebAssembly calls an import, the caller of {@link call/6} receives
+%%% the request and answers it with its `ImportFun'; the import function may
+%%% itself call the instance again (nested calls, as emscripten's `invoke_*'
+%%% imports need) and read or write its memory with {@link hb_beamr_io}.
+%%%
+%%% Any process may call an instance. Calls from different processes are run
+%%% one after another; calls made from inside an import function run nested
+%%% in the call that is waiting for it (they must be made by the process
+%%% running the import function: a call from a helper process it waits for
+%%% would queue behind the call in progress). Memory access through
+%%% {@link hb_beamr_io} is never queued: it runs between calls or while a
+%%% call waits for an import. If a caller exits while its import is pending,
+%%% the import fails and the instance unwinds. The instance stops with
+%%% {@link stop/1} or when the process that started it exits.
+%%%
+%%% Example (`fac.wasm' exports `fac' on f64, `pow.wasm' imports
+%%% `my_lib.mul'):
+%%% ```
+%%% {ok, Fac} = file:read_file("fac.wasm"),
+%%% {ok, WASM, [], [{func, "fac", "(F)F"}]} = hb_beamr:start(Fac),
+%%% {ok, [120.0]} = hb_beamr:call(WASM, "fac", [5.0]),
+%%% ok = hb_beamr:stop(WASM),
+%%%
+%%% {ok, Pow} = file:read_file("pow.wasm"),
+%%% {ok, P, [{func, "my_lib", "mul", "(FF)F"}], _} = hb_beamr:start(Pow),
+%%% Mul = fun(Calls, #{func := "mul", args := [A, B]}) ->
+%%%           {ok, [A * B], Calls + 1}
+%%%       end,
+%%% {ok, [1024.0], 10} = hb_beamr:call(P, "pow", [2.0, 10], Mul, 0),
+%%% ok = hb_beamr:stop(P).
+%%% '''
+%%%
+%%% Values are integers and floats; see {@link hb_beamr_values} for the
+%%% ranges each type accepts. NaN and the infinities are the atoms `nan',
+%%% `infinity' and `neg_infinity', both ways.
+%%%
+%%% Errors of a call: `{invalid_args, Args}', `{unknown_export, Name}',
+%%% `{not_a_function, Name}', `{bad_table_index, Index}',
+%%% `{trap, Message}' (the instance stays usable), `not_running' (the
+%%% instance had stopped before the call) and `stopped' (it stopped during
+%%% the call). Other failures of the engine come as `{Kind, Message}' with
+%%% `Kind' one of `load', `link', `instantiate', `invalid_state', ...
+%%%
+%%% Stopping: {@link stop/1} answers a call in progress with
+%%% `{error, stopped}' at once. A call waiting for an import unwinds and its
+%%% thread ends. A call that is computing cannot be interrupted (the core
+%%% library offers no interruption yet): its thread finishes the computation
+%%% in the background, discards the result and frees the instance; the
+%%% driver then stays loaded for the rest of the VM's life.
+%%%
+%%% Below this API, {@link wasm_send/2} speaks the driver's protocol
+%%% directly: commands are tuples `{Op, Tag, ...}' (see c_src/protocol.hpp)
+%%% and every reply comes back as `{WASM, Tag, Reply}'.
+-module(hb_beamr).
+
+-export([load_driver/0, start/1, start/2, compile/1]).
+-export([call/3, call/4, call/5, call/6]).
+-export([stop/1, wasm_send/2, serialize/1, deserialize/2]).
+-export([request/3]).
+
+-export_type([wasm/0, mode/0, extern_kind/0, import_desc/0, export_desc/0,
+              value/0, func_ref/0, import_request/0, import_fun/0]).
+
+-define(DRIVER, "hb_beamr").
+
+-type wasm() :: pid().
+%% A running instance.
+-type mode() :: wasm | aot.
+%% `wasm': a WebAssembly binary; `aot': a module precompiled by
+%% {@link compile/1}.
+-type extern_kind() :: func | memory | table | global.
+-type import_desc() :: {extern_kind(), Module :: string(), Field :: string(),
+                        Signature :: string()}.
+-type export_desc() :: {extern_kind(), Name :: string(), Signature :: string()}.
+-type value() :: hb_beamr_values:value().
+-type func_ref() :: string() | binary() | non_neg_integer().
+%% An export name, or an index into the exported function table.
+-type import_request() :: #{instance := wasm(), module := string(),
+                            func := string(), args := [value()],
+                            func_sig := string()}.
+-type import_fun() ::
+        fun((State :: term(), import_request()) ->
+                {ok, [value()], NewState :: term()})
+      | fun((State :: term(), import_request(), Opts :: map()) ->
+                {ok, [value()], NewState :: term()}).
+
+%%% ------------------------------------------------------------------------
+%%% API
+%%% ------------------------------------------------------------------------
+
+%% @doc Loads the `hb_beamr' driver from the application's `priv' directory
+%% (or from `$HB_BEAMR_DRIVER_DIR'). Returns `ok' also when it is already
+%% loaded. The calling process becomes a user of the driver (it stays loaded
+%% while a user lives or a port uses it).
+-spec load_driver() -> ok | {error, term()}.
+load_driver() ->
+    case erl_ddll:load(driver_dir(), ?DRIVER) of
+        ok ->
+            ok;
+        {error, Reason} ->
+            {ok, Loaded} = erl_ddll:loaded_drivers(),
+            case lists:member(?DRIVER, Loaded) of
+                true -> ok;
+                false -> {error, Reason}
+            end
+    end.
+
+%% @equiv start(WasmBinary, wasm)
+-spec start(binary()) ->
+    {ok, wasm(), [import_desc()], [export_desc()]} | {error, term()}.
+start(WasmBinary) ->
+    start(WasmBinary, wasm).
+
+%% @doc Starts an instance of a module. In mode `wasm' the binary is
+%% compiled; in mode `aot' it must come from {@link compile/1} with the same
+%% build of the engine, and a corrupt or incompatible one gives
+%% `{error, {load, Message}}'. Function imports are answered, during calls,
+%% by the caller's import function (and with zeros while a start function
+%% runs). The caller is the instance's owner: it stops when the owner exits.
+-spec start(binary(), mode()) ->
+    {ok, wasm(), [import_desc()], [export_desc()]} | {error, term()}.
+start(WasmBinary, Mode) when is_binary(WasmBinary), (Mode =:= wasm orelse Mode =:= aot) ->
+    case spawn_worker() of
+        {ok, WASM} ->
+            Ref = make_ref(),
+            case run(WASM, Ref, {init, Ref, WasmBinary, Mode}, [], fun stub_import/2,
+                     #{}, #{}) of
+                {ok, {Imports, Exports}, _} ->
+                    {ok, WASM, Imports, Exports};
+                {error, Reason, _} ->
+                    stop(WASM),
+                    {error, Reason};
+                {error, Class, Reason, _Stack, _} ->
+                    stop(WASM),
+                    {error, {Class, Reason}}
+            end;
+        {error, _} = Error ->
+            Error
+    end;
+start(_WasmBinary, _Mode) ->
+    {error, badarg}.
+
+%% @doc Compiles a WebAssembly binary to the engine's native format, for
+%% `start(Precompiled, aot)', which then loads without compiling.
+-spec compile(binary()) -> {ok, binary()} | {error, term()}.
+compile(WasmBinary) when is_binary(WasmBinary) ->
+    case spawn_worker() of
+        {ok, WASM} ->
+            Result = request(WASM, compile, [WasmBinary]),
+            stop(WASM),
+            Result;
+        {error, _} = Error ->
+            Error
+    end;
+compile(_) ->
+    {error, badarg}.
+
+%% @doc Calls an export (by name) or a function table entry (by index).
+%% Imports the function calls are answered with zeros of their result types.
+-spec call(wasm(), func_ref(), [value()]) -> {ok, [value()]} | {error, term()}.
+call(WASM, FuncRef, Args) ->
+    case call(WASM, FuncRef, Args, fun stub_import/2, #{}, #{}) of
+        {ok, Results, _} -> {ok, Results};
+        {error, Reason, _} -> {error, Reason};
+        {error, Class, Reason, Stack, _} -> {error, {Class, Reason, Stack}}
+    end.
+
+%% @equiv call(WASM, FuncRef, Args, ImportFun, #{}, #{})
+-spec call(wasm(), func_ref(), [value()], import_fun()) ->
+    {ok, [value()], term()} | {error, term(), term()}
+    | {error, atom(), term(), list(), term()}.
+call(WASM, FuncRef, Args, ImportFun) ->
+    call(WASM, FuncRef, Args, ImportFun, #{}, #{}).
+
+%% @equiv call(WASM, FuncRef, Args, ImportFun, State, #{})
+-spec call(wasm(), func_ref(), [value()], import_fun(), term()) ->
+    {ok, [value()], term()} | {error, term(), term()}
+    | {error, atom(), term(), list(), term()}.
+call(WASM, FuncRef, Args, ImportFun, State) ->
+    call(WASM, FuncRef, Args, ImportFun, State, #{}).
+
+%% @doc Calls a function, answering its imports with `ImportFun'.
+%%
+%% `ImportFun(State, Request)' or `ImportFun(State, Request, Opts)' gets a
+%% request map with `instance', `module', `func', `args' and `func_sig', and
+%% returns `{ok, Results, NewState}'; it may call the instance again. The
+%% final state is returned with the results. Results that do not match the
+%% import's signature give `{error, {invalid_import_result, Module, Func,
+%% Results}, State}', any other return value `{error, {bad_import_return,
+%% Value}, State}'. If `ImportFun' raises, the import traps, WebAssembly
+%% unwinds, and `{error, Class, Reason, Stacktrace, State}' is returned; the
+%% instance stays usable in every case.
+-spec call(wasm(), func_ref(), [value()], import_fun(), term(), map()) ->
+    {ok, [value()], term()} | {error, term(), term()}
+    | {error, atom(), term(), list(), term()}.
+call(WASM, FuncRef, Args, ImportFun, State, Opts)
+  when is_pid(WASM), is_map(Opts),
+       (is_function(ImportFun, 2) orelse is_function(ImportFun, 3)) ->
+    case valid_args(Args) of
+        false ->
+            {error, {invalid_args, Args}, State};
+        true ->
+            case call_command(FuncRef, Args) of
+                {ok, Ref, Command} ->
+                    run(WASM, Ref, Command, Args, ImportFun, State, Opts);
+                error ->
+                    {error, {invalid_func_ref, FuncRef}, State}
+            end
+    end;
+call(_WASM, _FuncRef, _Args, _ImportFun, State, _Opts) ->
+    {error, badarg, State}.
+
+%% @doc Stops an instance: its port closes, its thread ends, and a call in
+%% progress returns `{error, stopped}'. Returns `ok', also when the instance
+%% had already stopped.
+-spec stop(wasm()) -> ok.
+stop(WASM) when is_pid(WASM) ->
+    MRef = erlang:monitor(process, WASM),
+    WASM ! {stop, self()},
+    receive
+        {'DOWN', MRef, process, WASM, _} -> ok
+    end.
+
+%% @doc Sends a raw command to the instance's driver. The sender becomes the
+%% listener: replies to the command, `{WASM, Tag, Reply}', go to it (and so do
+%% replies whose tag is not known). `Message' is a command tuple such as
+%% `{size, Ref}' (see the driver's protocol) or `{command, Binary}' with an
+%% encoded command.
+-spec wasm_send(wasm(), term()) -> ok.
+wasm_send(WASM, Message) when is_pid(WASM) ->
+    WASM ! {wasm_send, self(), Message},
+    ok.
+
+%% @doc Snapshot of the instance's state: its whole linear memory.
+-spec serialize(wasm()) -> {ok, binary()} | {error, term()}.
+serialize(WASM) ->
+    request(WASM, serialize, []).
+
+%% @doc Restores a snapshot from {@link serialize/1} into an instance of the
+%% same module, growing its memory as needed; memory past the snapshot's
+%% size is zeroed.
+-spec deserialize(wasm(), binary()) -> ok | {error, term()}.
+deserialize(WASM, Binary) when is_binary(Binary) ->
+    request(WASM, deserialize, [Binary]);
+deserialize(_WASM, _Binary) ->
+    {error, badarg}.
+
+%% @doc Sends the driver command `{Op, Ref | Args}' and waits for its one
+%% reply. Used by {@link hb_beamr_io}; not for commands that call
+%% WebAssembly.
+-spec request(wasm(), atom(), [term()]) -> term().
+request(WASM, Op, Args) when is_pid(WASM) ->
+    Ref = make_ref(),
+    MRef = erlang:monitor(process, WASM),
+    WASM ! {wasm_send, self(), list_to_tuple([Op, Ref | Args])},
+    receive
+        {WASM, Ref, Reply} ->
+            erlang:demonitor(MRef, [flush]),
+            Reply;
+        {'DOWN', MRef, process, WASM, Reason} ->
+            {error, down_reason(Reason)}
+    end;
+request(_WASM, _Op, _Args) ->
+    {error, badarg}.
+
+%%% ------------------------------------------------------------------------
+%%% Calls (in the caller's process)
+%%% ------------------------------------------------------------------------
+
+valid_args([]) ->
+    true;
+valid_args([Arg | Rest]) ->
+    hb_beamr_values:is_value(Arg) andalso valid_args(Rest);
+valid_args(_) ->
+    false.
+
+call_command(Index, Args) when is_integer(Index), Index >= 0 ->
+    Ref = make_ref(),
+    {ok, Ref, {indirect_call, Ref, Index, Args}};
+call_command(Name, Args) when is_binary(Name); is_list(Name) ->
+    case name_to_binary(Name) of
+        {ok, Bin} ->
+            Ref = make_ref(),
+            {ok, Ref, {call, Ref, Bin, Args}};
+        error ->
+            error
+    end;
+call_command(_, _) ->
+    error.
+
+%% Names in export lists are strings of UTF-8 bytes; other lists are taken
+%% as Unicode text.
+name_to_binary(Name) ->
+    try iolist_to_binary(Name) of
+        Bin -> {ok, Bin}
+    catch
+        error:_ ->
+            try unicode:characters_to_binary(Name) of
+                Text when is_binary(Text) -> {ok, Text};
+                _ -> error
+            catch
+                error:_ -> error
+            end
+    end.
+
+%% Sends `Command' and serves its import requests until the final reply.
+run(WASM, Ref, Command, Args, ImportFun, State, Opts) ->
+    MRef = erlang:monitor(process, WASM),
+    WASM ! {wasm_send, self(), Command},
+    Result = loop(WASM, Ref, MRef, Args, ImportFun, State, Opts),
+    erlang:demonitor(MRef, [flush]),
+    Result.
+
+loop(WASM, Ref, MRef, Args, ImportFun, State, Opts) ->
+    receive
+        {WASM, Ref, {import, Module, Func, ImportArgs, Sig}} ->
+            Request = #{instance => WASM, module => Module, func => Func,
+                        args => ImportArgs, func_sig => Sig},
+            try invoke(ImportFun, State, Request, Opts) of
+                {ok, Results, NewState} ->
+                    case hb_beamr_values:check_results(Sig, Results) of
+                        true ->
+                            WASM ! {wasm_send, self(), {import_response, Ref, Results}},
+                            loop(WASM, Ref, MRef, Args, ImportFun, NewState, Opts);
+                        false ->
+                            abort(WASM, Ref, MRef, <<"invalid import result">>),
+                            {error, {invalid_import_result, Module, Func, Results}, NewState}
+                    end;
+                Other ->
+                    abort(WASM, Ref, MRef, <<"bad import function return">>),
+                    {error, {bad_import_return, Other}, State}
+            catch
+                Class:Reason:Stack ->
+                    abort(WASM, Ref, MRef, <<"import function raised">>),
+                    {error, Class, Reason, Stack, State}
+            end;
+        {WASM, Ref, {ok, Results}} when is_list(Results) ->
+            {ok, Results, State};
+        {WASM, Ref, {ok, Imports, Exports}} ->
+            {ok, {Imports, Exports}, State};
+        {WASM, Ref, {error, invalid_args}} ->
+            {error, {invalid_args, Args}, State};
+        {WASM, Ref, {error, Reason}} ->
+            {error, Reason, State};
+        {'DOWN', MRef, process, WASM, Reason} ->
+            {error, down_reason(Reason), State}
+    end.
+
+invoke(ImportFun, State, Request, _Opts) when is_function(ImportFun, 2) ->
+    ImportFun(State, Request);
+invoke(ImportFun, State, Request, Opts) ->
+    ImportFun(State, Request, Opts).
+
+%% Makes the pending import trap and waits until the call has unwound, so the
+%% instance is idle again when the caller gets its error.
+abort(WASM, Ref, MRef, Message) ->
+    WASM ! {wasm_send, self(), {import_error, Ref, Message}},
+    receive
+        {WASM, Ref, {import, _, _, _, _}} ->
+            abort(WASM, Ref, MRef, Message);
+        {WASM, Ref, _Final} ->
+            ok;
+        {'DOWN', MRef, process, WASM, _} ->
+            ok
+    end.
+
+%% The import function of call/3: zeros of the import's result types.
+stub_import(State, #{func_sig := Sig}) ->
+    case hb_beamr_values:parse_signature(Sig) of
+        {ok, _Params, Results} -> {ok, hb_beamr_values:zeros(Results), State};
+        error -> {ok, [], State}
+    end.
+
+down_reason(noproc) -> not_running;
+down_reason(_) -> stopped.
+
+driver_dir() ->
+    case os:getenv("HB_BEAMR_DRIVER_DIR") of
+        Dir when is_list(Dir), Dir =/= "" ->
+            Dir;
+        _ ->
+            case code:priv_dir(hb_beamr) of
+                Dir when is_list(Dir) ->
+                    Dir;
+                {error, _} ->
+                    Ebin = filename:dirname(code:which(?MODULE)),
+                    filename:join(filename:dirname(Ebin), "priv")
+            end
+    end.
+
+%%% ------------------------------------------------------------------------
+%%% The instance process: owns the port and routes its messages
+%%% ------------------------------------------------------------------------
+
+-record(w, {
+    port :: port(),
+    owner_mon :: reference(),
+    listener :: pid(),
+    init_tag = none :: term(),
+    exports = #{} :: #{binary() => {extern_kind(), string()}},
+    %% Tag => process that sent the command.
+    pending = #{} :: #{term() => pid()},
+    %% Calls running in the driver, innermost first.
+    active = [] :: [reference()],
+    %% Calls from other processes, waiting for the instance to be idle.
+    queued = queue:new() :: queue:queue({pid(), tuple()}),
+    %% Monitors of processes with calls running.
+    clients = #{} :: #{pid() => reference()},
+    %% Calls whose import request is with their caller.
+    awaiting = #{} :: #{reference() => true},
+    %% Calls whose caller exited: their imports are failed by us.
+    abandoned = #{} :: #{reference() => true}
+}).
+
+spawn_worker() ->
+    Owner = self(),
+    Ref = make_ref(),
+    {Pid, MRef} = spawn_monitor(fun() -> worker_init(Owner, Ref) end),
+    receive
+        {Pid, Ref, ok} ->
+            erlang:demonitor(MRef, [flush]),
+            {ok, Pid};
+        {Pid, Ref, {error, _} = Error} ->
+            erlang:demonitor(MRef, [flush]),
+            Error;
+        {'DOWN', MRef, process, Pid, Reason} ->
+            {error, {worker_exited, Reason}}
+    end.
+
+-spec worker_init(pid(), reference()) -> term().
+worker_init(Owner, Ref) ->
+    process_flag(trap_exit, true),
+    case load_driver() of
+        ok ->
+            try open_port({spawn_driver, ?DRIVER}, [binary]) of
+                Port ->
+                    OwnerMon = erlang:monitor(process, Owner),
+                    Owner ! {self(), Ref, ok},
+                    worker_loop(#w{port = Port, owner_mon = OwnerMon, listener = Owner})
+            catch
+                error:Reason ->
+                    Owner ! {self(), Ref, {error, {open_port, Reason}}}
+            end;
+        {error, Reason} ->
+            Owner ! {self(), Ref, {error, {load_driver, Reason}}}
+    end.
+
+worker_loop(W = #w{port = Port, owner_mon = OwnerMon}) ->
+    receive
+        {Port, Tag, Reply} ->
+            worker_loop(from_port(Tag, Reply, W));
+        {wasm_send, From, Message} when is_pid(From) ->
+            worker_loop(from_client(From, Message, W#w{listener = From}));
+        {stop, _From} ->
+            shutdown(stopped, W);
+        {'DOWN', OwnerMon, process, _, _} ->
+            shutdown(stopped, W);
+        {'DOWN', MRef, process, Pid, _} ->
+            worker_loop(client_exited(Pid, MRef, W));
+        {'EXIT', Port, Reason} ->
+            shutdown({port_exit, Reason}, W);
+        _Other ->
+            worker_loop(W)
+    end.
+
+%% Commands from clients. Calls are admitted one at a time, except calls from
+%% a process whose call is running (made from its import function), which
+%% run nested.
+from_client(From, {Op, Tag, _FuncRef, Args} = Command, W)
+  when (Op =:= call orelse Op =:= indirect_call), is_reference(Tag), is_list(Args) ->
+    case precheck(Command, W) of
+        ok ->
+            case W#w.active =:= [] orelse maps:is_key(From, W#w.clients) of
+                true -> admit(From, Command, W);
+                false -> W#w{queued = queue:in({From, Command}, W#w.queued)}
+            end;
+        {error, Reason} ->
+            From ! {self(), Tag, {error, Reason}},
+            W
+    end;
+from_client(From, {Op, Tag, _} = Command, W)
+  when Op =:= import_response; Op =:= import_error ->
+    to_port(Command, W),
+    W#w{pending = (W#w.pending)#{Tag => From},
+        awaiting = maps:remove(Tag, W#w.awaiting)};
+from_client(From, {init, Tag, _, _} = Command, W) ->
+    to_port(Command, W),
+    W#w{init_tag = Tag, pending = (W#w.pending)#{Tag => From}};
+from_client(_From, {command, Data}, W = #w{port = Port}) ->
+    try port_command(Port, Data) of
+        true -> W
+    catch
+        error:_ -> W
+    end;
+from_client(From, Command, W) when is_tuple(Command), tuple_size(Command) >= 2 ->
+    to_port(Command, W),
+    W#w{pending = (W#w.pending)#{element(2, Command) => From}};
+from_client(_From, Command, W) ->
+    %% The driver answers this with {error, badarg} to the listener.
+    to_port(Command, W),
+    W.
+
+%% Checks a named call against the export list, so that a bad call never
+%% reaches the instance (the driver checks again; it alone knows the table).
+precheck({call, _Tag, Name, Args}, #w{exports = Exports}) when is_binary(Name) ->
+    case maps:find(Name, Exports) of
+        {ok, {func, Sig}} ->
+            case hb_beamr_values:parse_signature(Sig) of
+                {ok, Params, _} ->
+                    case hb_beamr_values:check(Params, Args) of
+                        true -> ok;
+                        false -> {error, invalid_args}
+                    end;
+                error ->
+                    ok
+            end;
+        {ok, _} ->
+            {error, {not_a_function, Name}};
+        error when map_size(Exports) > 0 ->
+            {error, {unknown_export, Name}};
+        error ->
+            ok
+    end;
+precheck(_Command, _W) ->
+    ok.
+
+admit(From, Command, W = #w{clients = Clients}) ->
+    Tag = element(2, Command),
+    to_port(Command, W),
+    Clients2 = case maps:is_key(From, Clients) of
+                   true -> Clients;
+                   false -> Clients#{From => erlang:monitor(process, From)}
+               end,
+    W#w{active = [Tag | W#w.active], clients = Clients2,
+        pending = (W#w.pending)#{Tag => From}}.
+
+to_port(Command, #w{port = Port}) ->
+    try port_command(Port, term_to_binary(Command)) of
+        true -> ok
+    catch
+        error:_ -> ok % the port is gone; its 'EXIT' follows
+    end.
+
+%% Messages from the driver, routed by tag.
+from_port(Tag, {import, _, _, _, _} = Request, W) ->
+    case maps:is_key(Tag, W#w.abandoned) of
+        true ->
+            to_port({import_error, Tag, <<"caller exited">>}, W),
+            W;
+        false ->
+            forward(Tag, Request, W),
+            W#w{awaiting = (W#w.awaiting)#{Tag => true}}
+    end;
+from_port(Tag, Reply, W) ->
+    case maps:is_key(Tag, W#w.abandoned) of
+        true -> ok;
+        false -> forward(Tag, Reply, W)
+    end,
+    W2 = case {Tag, Reply} of
+             {Init, {ok, _Imports, Exports}} when Init =:= W#w.init_tag ->
+                 W#w{exports = maps:from_list([{list_to_binary(N), {K, S}}
+                                               || {K, N, S} <- Exports])};
+             _ ->
+                 W
+         end,
+    call_finished(Tag, W2#w{pending = maps:remove(Tag, W2#w.pending)}).
+
+forward(Tag, Message, #w{pending = Pending, listener = Listener}) ->
+    Dest = maps:get(Tag, Pending, Listener),
+    Dest ! {self(), Tag, Message},
+    ok.
+
+call_finished(Tag, W = #w{active = Active}) ->
+    case lists:member(Tag, Active) of
+        false ->
+            W;
+        true ->
+            W2 = W#w{active = lists:delete(Tag, Active),
+                     awaiting = maps:remove(Tag, W#w.awaiting),
+                     abandoned = maps:remove(Tag, W#w.abandoned)},
+            W3 = drop_idle_clients(W2),
+            admit_queued(W3)
+    end.
+
+drop_idle_clients(W = #w{clients = Clients, active = Active, pending = Pending}) ->
+    Busy = [maps:get(T, Pending, undefined) || T <- Active],
+    Idle = [P || P <- maps:keys(Clients), not lists:member(P, Busy)],
+    lists:foreach(fun(P) -> erlang:demonitor(maps:get(P, Clients), [flush]) end, Idle),
+    W#w{clients = maps:without(Idle, Clients)}.
+
+admit_queued(W = #w{active = [], queued = Queued}) ->
+    case queue:out(Queued) of
+        {{value, {From, Command}}, Rest} ->
+            case is_process_alive(From) of
+                true -> admit(From, Command, W#w{queued = Rest});
+                false -> admit_queued(W#w{queued = Rest})
+            end;
+        {empty, _} ->
+            W
+    end;
+admit_queued(W) ->
+    W.
+
+%% A process with a running call exited: answer its pending import with an
+%% error so the instance unwinds, and fail its future imports the same way.
+client_exited(Pid, MRef, W = #w{clients = Clients}) ->
+    case maps:find(Pid, Clients) of
+        {ok, MRef} ->
+            Tags = [T || T <- W#w.active, maps:get(T, W#w.pending, undefined) =:= Pid],
+            lists:foreach(
+              fun(T) ->
+                      case maps:is_key(T, W#w.awaiting) of
+                          true -> to_port({import_error, T, <<"caller exited">>}, W);
+                          false -> ok
+                      end
+              end, Tags),
+            Abandoned = maps:merge(W#w.abandoned, maps:from_list([{T, true} || T <- Tags])),
+            Queued = queue:filter(fun({From, _}) -> From =/= Pid end, W#w.queued),
+            W#w{clients = maps:remove(Pid, Clients), abandoned = Abandoned,
+                awaiting = maps:without(Tags, W#w.awaiting), queued = Queued};
+        _ ->
+            W
+    end.
+
+-spec shutdown(term(), #w{}) -> no_return().
+shutdown(Reason, W = #w{port = Port}) ->
+    catch erlang:port_close(Port),
+    Waiting = maps:to_list(W#w.pending)
+        ++ [{element(2, C), From} || {From, C} <- queue:to_list(W#w.queued)],
+    lists:foreach(fun({Tag, Pid}) -> Pid ! {self(), Tag, {error, stopped}} end, Waiting),
+    exit(case Reason of stopped -> normal; _ -> Reason end).
