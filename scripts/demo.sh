@@ -4,8 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
-if [[ -f examples/demo.escript ]]; then
-  HB_BEAMR_FIXTURE_DIR="$PWD/build/fixtures" escript examples/demo.escript
-else
-  echo "demo: the Erlang demo is not built yet; running the C++ demo"
-fi
+HB_BEAMR_FIXTURE_DIR="$PWD/build/fixtures" escript examples/demo.escript
