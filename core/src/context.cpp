@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "engine_adapter.hpp"
+#include "module_cache.hpp"
 #include "runtime_internal.hpp"
 
 namespace hb_beamr {
@@ -129,7 +130,8 @@ Status Context::load(const uint8_t *bytes, size_t size) {
     return s;
   if (bytes == nullptr && size > 0)
     return fail(make_error(ErrorKind::invalid_argument, "null module buffer"));
-  Result<engine::ModulePtr> module = engine::compile(engine_, bytes, size);
+  Result<engine::ModulePtr> module =
+      module_cache::compile(engine_, bytes, size);
   if (!module)
     return fail(module.error());
   module_ = module.value();

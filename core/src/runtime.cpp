@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "engine_adapter.hpp"
+#include "module_cache.hpp"
 #include "runtime_internal.hpp"
 
 namespace hb_beamr::runtime {
@@ -41,6 +42,7 @@ void destroy() {
   if (!current)
     return;
   current.reset();
+  module_cache::clear();
   live_generation = 0;
   destroyed = true;
 }
@@ -54,10 +56,16 @@ State state() {
 
 const char *engine_name() { return engine::name(); }
 
+ModuleCacheStats module_cache_stats() {
+  module_cache::Stats s = module_cache::stats();
+  return ModuleCacheStats{s.hits, s.misses, s.entries};
+}
+
 ThreadEnv::ThreadEnv() : attached_(engine::attach_thread()) {}
 
 ThreadEnv::~ThreadEnv() {
-  if (attached_) engine::detach_thread();
+  if (attached_)
+    engine::detach_thread();
 }
 
 Snapshot snapshot() {

@@ -1,6 +1,9 @@
 // The process-wide engine that every context compiles and runs on.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
 #include <wasm.h>
 
 #include "hb_beamr/result.hpp"
@@ -26,6 +29,15 @@ State state();
 
 /// Name of the engine compiled in ("wasmtime" or "wamr").
 const char *engine_name();
+
+/// Counters of the compiled-module cache: loading bytes that a live context
+/// already compiled shares its module instead of compiling again.
+struct ModuleCacheStats {
+  uint64_t hits;   ///< loads answered from the cache
+  uint64_t misses; ///< loads that compiled
+  size_t entries;  ///< modules currently cached (held by a live context)
+};
+ModuleCacheStats module_cache_stats();
 
 /// Prepares the calling thread for running WebAssembly and undoes it when
 /// destroyed. Create one at the top of every thread, other than the one that
