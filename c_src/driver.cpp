@@ -77,7 +77,8 @@ void drv_stop(ErlDrvData handle) {
 // Answers {info, Tag} right here: it needs nothing from the thread.
 void reply_info(Link &link, const Tag &tag) {
   TermBuffer term;
-  term.tuple(2).atom("ok").list(2);
+  term.tuple(2).atom("ok").list(3);
+  term.tuple(2).atom("engine").atom(runtime::engine_name());
   term.tuple(2).atom("contexts").uinteger(Context::live_count());
   term.tuple(2).atom("threads").uinteger(live_threads());
   term.nil();

@@ -8,6 +8,4 @@ build_dir=${HB_BEAMR_BUILD_DIR:-build}
 
 cmake -S . -B "$build_dir" -G Ninja "$@" >/dev/null
 cmake --build "$build_dir"
-if [[ -f rebar.config ]]; then
-  rebar3 compile
-fi
+rebar3 compile

@@ -11,6 +11,7 @@ packages=(
   erlang-nox erlang-dev erlang-eunit      # Erlang, erl_driver.h, EUnit
   erlang-dialyzer erlang-tools rebar3     # dialyzer, cover, rebar3
   clang-format                            # formatting check
+  libclang1-14                            # bindgen in the WAMR engine's build
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# README command 2: install what is missing, build, and run every test suite:
-# the C++ suite (CTest), the same suite under AddressSanitizer + UBSan, the
-# Erlang suite (EUnit) and dialyzer. Exits non-zero if anything fails.
+# README command 2: install what is missing, build, and run every test suite
+# on both engines: on Wasmtime (the default) the C++ suite (CTest), the same
+# suite under AddressSanitizer + UBSan, the Erlang suite (EUnit) and
+# dialyzer; on WAMR the C++ and Erlang suites again. Exits non-zero if
+# anything fails. Tests an engine cannot run are skipped with a printed reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -23,12 +25,23 @@ HB_BEAMR_BUILD_DIR=build-asan scripts/build.sh -DHB_BEAMR_SANITIZE=ON \
 ASAN_OPTIONS=handle_segv=0:allow_user_segv_handler=1:detect_leaks=1 \
   ctest --test-dir build-asan --output-on-failure || status=1
 
-if [[ -f rebar.config ]]; then
-  step "Erlang tests (eunit)"
-  HB_BEAMR_FIXTURE_DIR="$PWD/build/fixtures" rebar3 eunit || status=1
-  step "dialyzer"
-  rebar3 dialyzer || status=1
-fi
+step "Erlang tests (eunit)"
+HB_BEAMR_FIXTURE_DIR="$PWD/build/fixtures" rebar3 eunit || status=1
+
+step "dialyzer"
+rebar3 dialyzer || status=1
+
+# WAMR's driver goes to build-wamr/priv so it never replaces the default one.
+step "build (WAMR engine)"
+HB_BEAMR_BUILD_DIR=build-wamr scripts/build.sh -DHB_BEAMR_ENGINE=wamr \
+  -DHB_BEAMR_PRIV_DIR="$PWD/build-wamr/priv"
+
+step "C++ tests on WAMR (ctest)"
+ctest --test-dir build-wamr --output-on-failure || status=1
+
+step "Erlang tests on WAMR (eunit)"
+HB_BEAMR_DRIVER_DIR="$PWD/build-wamr/priv" \
+  HB_BEAMR_FIXTURE_DIR="$PWD/build-wamr/fixtures" rebar3 eunit || status=1
 
 echo
 if ((status == 0)); then echo "ALL TEST SUITES PASSED"; else echo "SOME TESTS FAILED"; fi

@@ -85,16 +85,21 @@ failed_start_leaves_nothing_test() ->
     {error, _} = hb_beamr:start(fixture("start_trap")),
     ?assert(wait_until(fun() -> erlang:processes() -- Before =:= [] end, 2000)).
 
-precompiled_test() ->
-    Fac = fixture("fac"),
-    {ok, Pre} = hb_beamr:compile(Fac),
-    ?assert(is_binary(Pre)),
-    ?assertNotEqual(Fac, Pre),
-    {ok, WASM, [], [{func, "fac", "(F)F"}]} = hb_beamr:start(Pre, aot),
-    ?assertEqual({ok, [120.0]}, hb_beamr:call(WASM, "fac", [5.0])),
-    ok = hb_beamr:stop(WASM).
+precompiled_test_() ->
+    hb_beamr_test_util:requires(aot, fun() ->
+        Fac = fixture("fac"),
+        {ok, Pre} = hb_beamr:compile(Fac),
+        ?assert(is_binary(Pre)),
+        ?assertNotEqual(Fac, Pre),
+        {ok, WASM, [], [{func, "fac", "(F)F"}]} = hb_beamr:start(Pre, aot),
+        ?assertEqual({ok, [120.0]}, hb_beamr:call(WASM, "fac", [5.0])),
+        ok = hb_beamr:stop(WASM)
+    end).
 
 precompiled_errors_test_() ->
+    hb_beamr_test_util:requires(aot, {generator, fun precompiled_errors/0}).
+
+precompiled_errors() ->
     Fac = fixture("fac"),
     {ok, Pre} = hb_beamr:compile(Fac),
     Half = binary:part(Pre, 0, byte_size(Pre) div 2),
@@ -103,6 +108,17 @@ precompiled_errors_test_() ->
      ?_assertMatch({error, _}, hb_beamr:start(Half, aot)),
      ?_assertMatch({error, {load, _}}, hb_beamr:compile(<<"not wasm">>)),
      ?_assertEqual({error, badarg}, hb_beamr:compile(42))].
+
+no_aot_engine_says_so_test_() ->
+    %% Where precompiled modules are unsupported, both ends say so clearly.
+    case hb_beamr_test_util:engine() of
+        wasmtime ->
+            [];
+        _ ->
+            Fac = fixture("fac"),
+            [?_assertMatch({error, {unsupported, _}}, hb_beamr:compile(Fac)),
+             ?_assertMatch({error, {unsupported, _}}, hb_beamr:start(Fac, aot))]
+    end.
 
 owner_death_stops_instance_test() ->
     Self = self(),
@@ -138,7 +154,8 @@ no_leak_after_stop_test() ->
     ?assertEqual(C0 + 8, C1),
     ?assertEqual(T0 + 8, T1),
     lists:foreach(fun hb_beamr:stop/1, Instances),
-    ?assert(wait_until(fun() -> info(Probe) =:= #{contexts => C0, threads => T0} end, 5000)),
+    ?assert(wait_until(fun() -> maps:with([contexts, threads], info(Probe)) =:=
+                                  #{contexts => C0, threads => T0} end, 5000)),
     ok = hb_beamr:stop(Probe).
 
 %%% Helpers

@@ -21,14 +21,16 @@ fac_test() ->
     ?assertEqual({ok, [120.0]}, hb_beamr:call(WASM, "fac", [5])),
     ok = hb_beamr:stop(WASM).
 
-fac_memory64_test() ->
-    {ok, WASM, [], Exports} = hb_beamr:start(hb_beamr_test_util:fixture("fac64")),
-    ?assert(lists:member({memory, "memory", "i64:1.."}, Exports)),
-    ?assertEqual({ok, [120.0]}, hb_beamr:call(WASM, "fac", [5.0])),
-    ?assertEqual({ok, []}, hb_beamr:call(WASM, "store_byte", [100, 255])),
-    ?assertEqual({ok, [255]}, hb_beamr:call(WASM, "load_byte", [100])),
-    ?assertEqual({ok, [1]}, hb_beamr:call(WASM, "pages", [])),
-    ok = hb_beamr:stop(WASM).
+fac_memory64_test_() ->
+    hb_beamr_test_util:requires(memory64, fun() ->
+        {ok, WASM, [], Exports} = hb_beamr:start(hb_beamr_test_util:fixture("fac64")),
+        ?assert(lists:member({memory, "memory", "i64:1.."}, Exports)),
+        ?assertEqual({ok, [120.0]}, hb_beamr:call(WASM, "fac", [5.0])),
+        ?assertEqual({ok, []}, hb_beamr:call(WASM, "store_byte", [100, 255])),
+        ?assertEqual({ok, [255]}, hb_beamr:call(WASM, "load_byte", [100])),
+        ?assertEqual({ok, [1]}, hb_beamr:call(WASM, "pages", [])),
+        ok = hb_beamr:stop(WASM)
+    end).
 
 i32_values_test() ->
     WASM = start("values"),
@@ -152,11 +154,13 @@ signature_letters_test() ->
                   {global, "var_i64", "mut I"}],
                  Exports).
 
-v128_signature_test() ->
-    %% ...and V, which loads and is described, though no v128 value can cross
-    %% into Erlang.
-    {ok, W, _, Exports} = hb_beamr:start(hb_beamr_test_util:fixture("simd")),
-    ?assert(lists:member({func, "id_v128", "(V)V"}, Exports)),
-    ?assertMatch({error, _}, hb_beamr:call(W, "make_v128", [])),
-    ?assertEqual({ok, [7]}, hb_beamr:call(W, "id_i32", [7])),
-    ok = hb_beamr:stop(W).
+v128_signature_test_() ->
+    hb_beamr_test_util:requires(simd, fun() ->
+        %% ...and V, which loads and is described, though no v128 value can cross
+        %% into Erlang.
+        {ok, W, _, Exports} = hb_beamr:start(hb_beamr_test_util:fixture("simd")),
+        ?assert(lists:member({func, "id_v128", "(V)V"}, Exports)),
+        ?assertMatch({error, _}, hb_beamr:call(W, "make_v128", [])),
+        ?assertEqual({ok, [7]}, hb_beamr:call(W, "id_i32", [7])),
+        ok = hb_beamr:stop(W)
+    end).

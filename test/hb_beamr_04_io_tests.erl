@@ -45,13 +45,15 @@ out_of_bounds_test() ->
     ?assertEqual({error, badarg}, hb_beamr_io:read(WASM, 1 bsl 64, 1)),
     ok = hb_beamr:stop(WASM).
 
-memory64_io_test() ->
-    WASM = start("fac64"),
-    ?assertEqual({ok, 65536}, hb_beamr_io:size(WASM)),
-    ok = hb_beamr_io:write(WASM, 65000, <<42>>),
-    ?assertEqual({ok, [42]}, hb_beamr:call(WASM, "load_byte", [65000])),
-    ?assertEqual({error, out_of_bounds}, hb_beamr_io:read(WASM, 65536, 1)),
-    ok = hb_beamr:stop(WASM).
+memory64_io_test_() ->
+    hb_beamr_test_util:requires(memory64, fun() ->
+        WASM = start("fac64"),
+        ?assertEqual({ok, 65536}, hb_beamr_io:size(WASM)),
+        ok = hb_beamr_io:write(WASM, 65000, <<42>>),
+        ?assertEqual({ok, [42]}, hb_beamr:call(WASM, "load_byte", [65000])),
+        ?assertEqual({error, out_of_bounds}, hb_beamr_io:read(WASM, 65536, 1)),
+        ok = hb_beamr:stop(WASM)
+    end).
 
 no_memory_test() ->
     WASM = start("fac"),

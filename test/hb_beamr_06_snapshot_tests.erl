@@ -48,15 +48,17 @@ restore_older_snapshot_test() ->
     ?assertEqual({ok, [0]}, hb_beamr:call(WASM, "sum_bytes", [Block, 300000])),
     ok = hb_beamr:stop(WASM).
 
-memory64_snapshot_test() ->
-    A = start("fac64"),
-    {ok, []} = hb_beamr:call(A, "store_byte", [1234, 77]),
-    {ok, Snap} = hb_beamr:serialize(A),
-    ok = hb_beamr:stop(A),
-    B = start("fac64"),
-    ok = hb_beamr:deserialize(B, Snap),
-    ?assertEqual({ok, [77]}, hb_beamr:call(B, "load_byte", [1234])),
-    ok = hb_beamr:stop(B).
+memory64_snapshot_test_() ->
+    hb_beamr_test_util:requires(memory64, fun() ->
+        A = start("fac64"),
+        {ok, []} = hb_beamr:call(A, "store_byte", [1234, 77]),
+        {ok, Snap} = hb_beamr:serialize(A),
+        ok = hb_beamr:stop(A),
+        B = start("fac64"),
+        ok = hb_beamr:deserialize(B, Snap),
+        ?assertEqual({ok, [77]}, hb_beamr:call(B, "load_byte", [1234])),
+        ok = hb_beamr:stop(B)
+    end).
 
 snapshot_errors_test() ->
     NoMemory = start("fac"),

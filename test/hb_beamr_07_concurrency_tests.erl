@@ -93,8 +93,9 @@ stop_during_long_call_test_() ->
              ?assertEqual({error, not_running}, hb_beamr:call(WASM, "count", [1])),
              %% Once the computation ends, its thread and context are gone.
              ?assert(wait_until(fun() ->
-                                        info(Probe) =:= #{threads => Threads0,
-                                                          contexts => Contexts0}
+                                        maps:with([threads, contexts], info(Probe))
+                                            =:= #{threads => Threads0,
+                                                  contexts => Contexts0}
                                 end, 100000)),
              ok = hb_beamr:stop(Probe)
      end}.

@@ -4,7 +4,9 @@
 -module(hb_beamr_test_util).
 
 -export([fixture_dir/0, fixture/1, start/1, wait_until/2, info/1,
-         baseline_threads/0]).
+         baseline_threads/0, engine/0, requires/2]).
+
+-type feature() :: aot | memory64 | simd.
 
 %% @doc The directory holding the compiled fixtures.
 -spec fixture_dir() -> file:filename().
@@ -40,8 +42,39 @@ wait_until(Fun, TimeoutMs) ->
             wait_until(Fun, TimeoutMs - 20)
     end.
 
+%% @doc The engine the driver was built with.
+-spec engine() -> wasmtime | wamr.
+engine() ->
+    WASM = start("fac"),
+    #{engine := Engine} = info(WASM),
+    ok = hb_beamr:stop(WASM),
+    Engine.
+
+%% @doc `Tests' if the engine has `Feature'; otherwise no tests, after
+%% printing which were skipped and why (EUnit has no skip of its own).
+-spec requires(feature(), Tests) -> Tests | [] when Tests :: term().
+requires(Feature, Tests) ->
+    case missing_reason(engine(), Feature) of
+        none ->
+            Tests;
+        Reason ->
+            io:format(user, "~nSKIPPED (~s): ~s~n", [Feature, Reason]),
+            []
+    end.
+
+%% Mirrors engine_supports() of the C++ suite (core/test/test_support.cpp).
+missing_reason(wamr, aot) ->
+    "this WAMR build has no AOT loader: precompiled modules are unsupported";
+missing_reason(wamr, memory64) ->
+    "WAMR's fast interpreter has no memory64";
+missing_reason(wamr, simd) ->
+    "this WAMR build leaves SIMD out";
+missing_reason(_, _) ->
+    none.
+
 %% @doc The driver's counters: live contexts and instance threads.
--spec info(hb_beamr:wasm()) -> #{contexts := integer(), threads := integer()}.
+-spec info(hb_beamr:wasm()) ->
+    #{engine := atom(), contexts := integer(), threads := integer()}.
 info(WASM) ->
     {ok, List} = hb_beamr:request(WASM, info, []),
     maps:from_list(List).

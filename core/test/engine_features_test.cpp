@@ -24,7 +24,8 @@ TEST_F(EngineFeaturesTest, Memory64LoadsOrIsRefusedCleanly) {
     return;
   }
   EXPECT_EQ(HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED, rc);
-  EXPECT_TRUE(contains(last_error(ctx.get()), "memory64")) << last_error(ctx.get());
+  EXPECT_TRUE(contains(last_error(ctx.get()), "memory64"))
+      << last_error(ctx.get());
   EXPECT_EQ(HB_BEAMR_CAPI_LIB_STATE_CONTEXT_CREATED,
             hb_beamr_capi_lib_get_state(ctx.get()));
 }
@@ -33,7 +34,8 @@ TEST_F(EngineFeaturesTest, PrecompiledModulesWorkOrAreUnsupported) {
   ContextPtr source = loaded("fac");
   ASSERT_TRUE(source);
   wasm_byte_vec_t out{};
-  hb_beamr_capi_lib_rc_t rc = hb_beamr_capi_lib_serialize_module(source.get(), &out);
+  hb_beamr_capi_lib_rc_t rc =
+      hb_beamr_capi_lib_serialize_module(source.get(), &out);
   std::vector<uint8_t> bytes(out.data, out.data + out.size);
   wasm_byte_vec_delete(&out);
   ContextPtr target = new_context();
@@ -41,8 +43,8 @@ TEST_F(EngineFeaturesTest, PrecompiledModulesWorkOrAreUnsupported) {
   if (engine_supports(Feature::precompiled)) {
     ASSERT_EQ(HB_BEAMR_CAPI_LIB_SUCCESS, rc) << last_error(source.get());
     EXPECT_EQ(HB_BEAMR_CAPI_LIB_SUCCESS,
-              hb_beamr_capi_lib_load_precompiled_module(target.get(), bytes.data(),
-                                                        bytes.size()))
+              hb_beamr_capi_lib_load_precompiled_module(
+                  target.get(), bytes.data(), bytes.size()))
         << last_error(target.get());
     return;
   }
@@ -81,9 +83,8 @@ TEST_F(EngineFeaturesTest, SimdLoadsOrIsRefusedCleanly) {
 // The module's code never grows its memory (traps.wat has no memory.grow or
 // memory.size): the host still can, and sees the declared page size.
 TEST_F(EngineFeaturesTest, HostGrowsAMemoryItsCodeNeverGrows) {
-  ContextPtr ctx = instantiated("traps", [](auto...) -> wasm_trap_t * {
-    return nullptr;
-  });
+  ContextPtr ctx =
+      instantiated("traps", [](auto...) -> wasm_trap_t * { return nullptr; });
   ASSERT_TRUE(ctx);
   uint64_t bytes = 0;
   ASSERT_EQ(HB_BEAMR_CAPI_LIB_SUCCESS,

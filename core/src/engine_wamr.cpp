@@ -1,0 +1,1321 @@
+// The WAMR engine adapter.
+//
+// WAMR (wamrx-sys: the fast interpreter, no AOT, no JIT) behind the same seam
+// as Wasmtime, through WAMR's own wasm.h (wasm_c_api.h) plus wasm_export.h
+// where wasm.h has nothing. Everything WAMR does differently from the Wasm C
+// API, or from Wasmtime, is handled here:
+//
+// - The engine is a reference-counted process singleton; deleting the last
+//   reference tears the whole runtime down. Every EnginePtr is one reference,
+//   so a runtime destroyed and initialized again while old contexts live
+//   simply shares the old singleton.
+// - A module belongs to the store it was loaded into, and wasm_module_delete
+//   does nothing. compile() loads into a scratch store and keeps a shared
+//   handle (wasm_module_share); each instance obtains it into its own store.
+// - wasm_module_new reports no reason for a failure; the reason comes from
+//   loading the bytes again with wasm_runtime_load.
+// - Names (of imports, exports, messages) are NUL-terminated and their size
+//   counts the NUL.
+// - Imports are listed grouped by kind, not in module order, and table and
+//   memory limits are approximated; the binary's own import and export
+//   sections give the order and the exact limits.
+// - The host cannot grow a memory (wasm_memory_grow always fails), and a trap
+//   in a call made from a host function stays pending on the instance, so the
+//   caller traps too even if the host function returns normally. Both are
+//   solved with two small functions appended to the module at load (see
+//   "Helper functions" below); they are hidden from every listing and lookup.
+// - Host functions can return at most 64 bits of results, and reference-typed
+//   global imports cannot be linked: both are refused at instantiation.
+// - No precompiled modules (the AOT loader is not built) and no memory64.
+#include <pthread.h>
+
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include <wasm.h>
+#include <wasm_export.h>
+
+#include "engine_adapter.hpp"
+#include "type_description.hpp"
+
+namespace hb_beamr {
+
+// WAMR reports every kind, v128 (WASM_V128) included, and any reference type
+// other than funcref as externref.
+ValType valtype_of(const wasm_valtype_t *type) {
+  switch (wasm_valtype_kind(type)) {
+  case WASM_I32: return ValType::i32;
+  case WASM_I64: return ValType::i64;
+  case WASM_F32: return ValType::f32;
+  case WASM_F64: return ValType::f64;
+  case WASM_V128: return ValType::v128;
+  case WASM_FUNCREF: return ValType::funcref;
+  default: return ValType::externref;
+  }
+}
+
+// WAMR describes a memory without a maximum as having the i32 ceiling (65536
+// pages) as its maximum; the two are the same thing. memory64 never loads.
+MemoryLimits memory_limits(const wasm_memorytype_t *type) {
+  const wasm_limits_t *limits = wasm_memorytype_limits(type);
+  MemoryLimits out;
+  out.min = limits->min;
+  out.has_max = limits->max < 65536;
+  out.max = out.has_max ? limits->max : 0;
+  return out;
+}
+
+namespace engine {
+namespace {
+
+constexpr uint32_t kPages32 = 65536;
+// Size of each instance's wasm operand stack (frames and locals), like
+// Wasmtime's default maximum wasm stack.
+constexpr uint32_t kWasmStackSize = 512 * 1024;
+// Native stack a call into WAMR must leave free. WAMR's own guard (3 KiB) is
+// less than one round trip through a host function and back into wasm takes.
+constexpr uintptr_t kNativeStackReserve = 128 * 1024;
+
+constexpr char kResetExport[] = "__hb_beamr_reset";
+constexpr char kGrowExport[] = "__hb_beamr_memory_grow";
+
+// ---------------------------------------------------------------------------
+// RAII for the wasm.h objects used here.
+
+struct StoreDeleter {
+  void operator()(wasm_store_t *s) const { wasm_store_delete(s); }
+};
+using StorePtr = std::unique_ptr<wasm_store_t, StoreDeleter>;
+
+struct TrapDeleter {
+  void operator()(wasm_trap_t *t) const { wasm_trap_delete(t); }
+};
+using TrapPtr = std::unique_ptr<wasm_trap_t, TrapDeleter>;
+
+struct FuncDeleter {
+  void operator()(wasm_func_t *f) const { wasm_func_delete(f); }
+};
+using FuncPtr = std::unique_ptr<wasm_func_t, FuncDeleter>;
+
+struct RefDeleter {
+  void operator()(wasm_ref_t *r) const { wasm_ref_delete(r); }
+};
+using RefPtr = std::unique_ptr<wasm_ref_t, RefDeleter>;
+
+/// An owned wasm_X_vec_t, deleted with `del`.
+template <typename Vec, void (*del)(Vec *)> struct OwnedVec {
+  Vec vec;
+  OwnedVec() { std::memset(&vec, 0, sizeof vec); }
+  ~OwnedVec() { del(&vec); }
+  OwnedVec(const OwnedVec &) = delete;
+  OwnedVec &operator=(const OwnedVec &) = delete;
+};
+using ImportTypes = OwnedVec<wasm_importtype_vec_t, wasm_importtype_vec_delete>;
+using ExportTypes = OwnedVec<wasm_exporttype_vec_t, wasm_exporttype_vec_delete>;
+using Externs = OwnedVec<wasm_extern_vec_t, wasm_extern_vec_delete>;
+
+/// A borrowed view of values as a wasm_val_vec_t (WAMR's vectors carry more
+/// fields than the standard's, so they are filled field by field).
+wasm_val_vec_t val_vec(wasm_val_t *data, size_t size) {
+  wasm_val_vec_t vec;
+  std::memset(&vec, 0, sizeof vec);
+  vec.size = size;
+  vec.data = size > 0 ? data : nullptr;
+  vec.num_elems = size;
+  vec.size_of_elem = sizeof(wasm_val_t);
+  return vec;
+}
+
+/// `name` without the NUL WAMR counts in its size.
+std::string_view name_text(const wasm_name_t *name) {
+  if (name == nullptr || name->data == nullptr)
+    return {};
+  std::string_view text(name->data, name->size);
+  while (!text.empty() && text.back() == '\0')
+    text.remove_suffix(1);
+  return text;
+}
+
+/// describe_extern for a name that may carry WAMR's NUL.
+ExternDesc describe(const wasm_externtype_t *type, std::string module,
+                    const wasm_name_t *name) {
+  std::string_view text = name_text(name);
+  wasm_name_t trimmed = *name;
+  trimmed.size = text.size();
+  trimmed.num_elems = text.size();
+  return describe_extern(type, std::move(module), &trimmed);
+}
+
+// ---------------------------------------------------------------------------
+// Traps.
+
+// WAMR's texts ("Exception: integer divide by zero") in the spec's wording,
+// as the Wasmtime adapter reports them.
+std::string spec_text(std::string text) {
+  while (!text.empty() && text.back() == '\0')
+    text.pop_back();
+  for (bool again = true; again;) {
+    again = false;
+    for (const char *prefix : {"wasm_instance_new_with_args_ex failed: ",
+                               "WASM module instantiate failed: ",
+                               "WASM module load failed: ", "Exception: "})
+      if (text.rfind(prefix, 0) == 0) {
+        text.erase(0, std::strlen(prefix));
+        again = true;
+      }
+  }
+  static const struct {
+    const char *wamr;
+    const char *spec;
+  } renames[] = {
+      {"wasm operand stack overflow", "call stack exhausted"},
+      {"native stack overflow", "call stack exhausted"},
+      {"undefined element", "undefined element: out of bounds table access"},
+      {"out of bounds table access",
+       "undefined element: out of bounds table access"},
+      {"unaligned atomic", "misaligned memory access"},
+      {"terminated by user", "interrupted"},
+  };
+  for (const auto &r : renames)
+    if (text == r.wamr)
+      return r.spec;
+  return text;
+}
+
+std::string message_of(const wasm_trap_t *trap) {
+  wasm_message_t vec;
+  std::memset(&vec, 0, sizeof vec);
+  wasm_trap_message(trap, &vec);
+  std::string text(name_text(&vec));
+  wasm_byte_vec_delete(&vec);
+  return text;
+}
+
+wasm_trap_t *make_trap(wasm_store_t *store, std::string_view message) {
+  wasm_message_t vec;
+  std::memset(&vec, 0, sizeof vec);
+  wasm_byte_vec_new(&vec, message.size(), message.data());
+  wasm_trap_t *trap = wasm_trap_new(store, &vec);
+  wasm_byte_vec_delete(&vec);
+  return trap;
+}
+
+// The store of the innermost instantiation or call on this thread: WAMR ties
+// traps to a store, and a host function may make one before its context knows
+// its store (during the start function).
+thread_local wasm_store_t *current_store = nullptr;
+
+struct StoreScope {
+  wasm_store_t *saved;
+  explicit StoreScope(wasm_store_t *store) : saved(current_store) {
+    current_store = store;
+  }
+  ~StoreScope() { current_store = saved; }
+  StoreScope(const StoreScope &) = delete;
+  StoreScope &operator=(const StoreScope &) = delete;
+};
+
+// Lowest usable native stack address of this thread, 0 if unknown.
+uintptr_t native_stack_low() {
+  thread_local uintptr_t low = [] {
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+      return uintptr_t{0};
+    void *addr = nullptr;
+    size_t size = 0, guard = 0;
+    pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_getguardsize(&attr, &guard);
+    pthread_attr_destroy(&attr);
+    return reinterpret_cast<uintptr_t>(addr) + guard;
+  }();
+  return low;
+}
+
+bool native_stack_exhausted() {
+  char probe;
+  uintptr_t low = native_stack_low();
+  return low != 0 &&
+         reinterpret_cast<uintptr_t>(&probe) < low + kNativeStackReserve;
+}
+
+// ---------------------------------------------------------------------------
+// Module binaries: what hb_beamr needs from the sections WAMR does not report
+// faithfully, and the helper functions appended to every module.
+//
+// Helper functions: WAMR runs no host-side memory.grow and leaves a trap of a
+// nested call pending, so each module gets, after its own functions,
+//   __hb_beamr_reset:       () -> ()       an empty function; a successful
+//                                          call clears a pending trap;
+//   __hb_beamr_memory_grow: (i32) -> (i32) memory.grow on memory 0, the only
+//                                          memory WAMR allows;
+// exported under those names. Appending keeps every existing index. A module
+// that already exports either name, or one this scan does not understand, is
+// loaded unchanged (memory_grow is then unsupported).
+
+struct Limits {
+  uint64_t min = 0;
+  uint64_t max = 0;
+  bool has_max = false;
+  bool is64 = false;
+};
+
+struct Section {
+  uint8_t id;
+  size_t start; // offset of the payload
+  size_t size;
+};
+
+struct BinaryScan {
+  bool ok = false;       // structure understood: helpers can be added
+  bool limits_ok = true; // tables/memories below are complete
+  std::vector<Section> sections;
+  std::vector<wasm_externkind_t> import_kinds; // module order
+  std::vector<Limits> tables;                  // imported, then defined
+  std::vector<Limits> memories;                // imported, then defined
+  std::vector<std::pair<std::string, uint8_t>> exports; // name, kind
+  std::vector<uint32_t> export_index;
+  uint32_t types = 0;
+  uint32_t func_imports = 0;
+  uint32_t funcs = 0;
+  bool memory64 = false;
+};
+
+class Reader {
+public:
+  Reader(const uint8_t *data, size_t size) : p_(data), end_(data + size) {}
+  bool ok() const { return ok_; }
+  bool done() const { return p_ == end_; }
+  size_t left() const { return static_cast<size_t>(end_ - p_); }
+  const uint8_t *pos() const { return p_; }
+
+  uint8_t byte() {
+    if (!ok_ || p_ == end_)
+      return fail();
+    return *p_++;
+  }
+  uint64_t leb(unsigned max_bits) {
+    uint64_t value = 0;
+    for (unsigned shift = 0; shift < max_bits + 7; shift += 7) {
+      uint8_t b = byte();
+      if (!ok_)
+        return 0;
+      value |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0)
+        return value;
+    }
+    return fail();
+  }
+  uint32_t u32() { return static_cast<uint32_t>(leb(32)); }
+  void skip(size_t n) {
+    if (!ok_ || n > left())
+      fail();
+    else
+      p_ += n;
+  }
+  std::string name() {
+    uint32_t n = u32();
+    if (!ok_ || n > left()) {
+      fail();
+      return {};
+    }
+    std::string out(reinterpret_cast<const char *>(p_), n);
+    p_ += n;
+    return out;
+  }
+
+private:
+  uint8_t fail() {
+    ok_ = false;
+    p_ = end_;
+    return 0;
+  }
+  const uint8_t *p_;
+  const uint8_t *end_;
+  bool ok_ = true;
+};
+
+Limits read_limits(Reader &r) {
+  Limits l;
+  uint32_t flags = r.u32();
+  l.is64 = (flags & 0x04) != 0;
+  l.has_max = (flags & 0x01) != 0;
+  l.min = r.leb(64);
+  if (l.has_max)
+    l.max = r.leb(64);
+  if (flags & 0x08) // custom page size: log2 of it
+    r.u32();
+  return l;
+}
+
+// A reference or value type; reference types with a heap type take two parts.
+void skip_valtype(Reader &r) {
+  uint8_t b = r.byte();
+  if (b == 0x63 || b == 0x64)
+    r.leb(33);
+}
+
+// Section ids in the order the binary format requires them (0: custom).
+int section_rank(uint8_t id) {
+  static const int rank[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
+  return id < sizeof rank / sizeof rank[0] ? rank[id] : -1;
+}
+
+BinaryScan scan_binary(const uint8_t *bytes, size_t size) {
+  BinaryScan scan;
+  static const uint8_t header[] = {0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};
+  if (bytes == nullptr || size < sizeof header ||
+      std::memcmp(bytes, header, sizeof header) != 0)
+    return scan;
+  Reader file(bytes + sizeof header, size - sizeof header);
+  int last_rank = 0;
+  while (file.ok() && !file.done()) {
+    uint8_t id = file.byte();
+    uint32_t len = file.u32();
+    if (!file.ok() || len > file.left())
+      return scan;
+    Section section{id, static_cast<size_t>(file.pos() - bytes), len};
+    Reader r(file.pos(), len);
+    file.skip(len);
+    int rank = section_rank(id);
+    if (rank < 0 || (rank > 0 && rank <= last_rank))
+      return scan; // unknown, repeated or out of order: leave it to WAMR
+    if (rank > 0)
+      last_rank = rank;
+    scan.sections.push_back(section);
+    switch (id) {
+    case 1: scan.types = r.u32(); break;
+    case 2: {
+      uint32_t n = r.u32();
+      for (uint32_t i = 0; r.ok() && i < n; ++i) {
+        r.name();
+        r.name();
+        switch (r.byte()) {
+        case 0x00:
+          r.u32();
+          ++scan.func_imports;
+          scan.import_kinds.push_back(WASM_EXTERN_FUNC);
+          break;
+        case 0x01:
+          skip_valtype(r);
+          scan.tables.push_back(read_limits(r));
+          scan.import_kinds.push_back(WASM_EXTERN_TABLE);
+          break;
+        case 0x02:
+          scan.memories.push_back(read_limits(r));
+          scan.import_kinds.push_back(WASM_EXTERN_MEMORY);
+          break;
+        case 0x03:
+          skip_valtype(r);
+          r.byte();
+          scan.import_kinds.push_back(WASM_EXTERN_GLOBAL);
+          break;
+        default: return scan; // tags and future kinds: WAMR refuses them
+        }
+      }
+      break;
+    }
+    case 3: scan.funcs = r.u32(); break;
+    case 4: {
+      uint32_t n = r.u32();
+      for (uint32_t i = 0; r.ok() && i < n; ++i) {
+        if (r.left() > 0 && *r.pos() == 0x40) {
+          scan.limits_ok = false; // a table with an initializer expression
+          break;
+        }
+        skip_valtype(r);
+        scan.tables.push_back(read_limits(r));
+      }
+      break;
+    }
+    case 5: {
+      uint32_t n = r.u32();
+      for (uint32_t i = 0; r.ok() && i < n; ++i)
+        scan.memories.push_back(read_limits(r));
+      break;
+    }
+    case 7: {
+      uint32_t n = r.u32();
+      for (uint32_t i = 0; r.ok() && i < n; ++i) {
+        std::string name = r.name();
+        uint8_t kind = r.byte();
+        scan.exports.emplace_back(std::move(name), kind);
+        scan.export_index.push_back(r.u32());
+      }
+      break;
+    }
+    default: break;
+    }
+    if (!r.ok())
+      return scan;
+  }
+  if (!file.ok())
+    return scan;
+  for (const Limits &m : scan.memories)
+    scan.memory64 = scan.memory64 || m.is64;
+  scan.ok = true;
+  return scan;
+}
+
+void put_leb(std::vector<uint8_t> &out, uint64_t value) {
+  do {
+    uint8_t b = value & 0x7f;
+    value >>= 7;
+    out.push_back(value != 0 ? (b | 0x80) : b);
+  } while (value != 0);
+}
+
+void put_name(std::vector<uint8_t> &out, std::string_view name) {
+  put_leb(out, name.size());
+  out.insert(out.end(), name.begin(), name.end());
+}
+
+void put_section(std::vector<uint8_t> &out, uint8_t id,
+                 const std::vector<uint8_t> &payload) {
+  out.push_back(id);
+  put_leb(out, payload.size());
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+/// `bytes` with the helper functions added, or empty if they cannot be.
+std::vector<uint8_t> with_helpers(const uint8_t *bytes,
+                                  const BinaryScan &scan) {
+  bool grow = !scan.memories.empty();
+  for (const auto &e : scan.exports)
+    if (e.first == kResetExport || e.first == kGrowExport)
+      return {};
+  if (uint64_t{scan.func_imports} + scan.funcs + 2 > UINT32_MAX)
+    return {};
+
+  // The entries to append to each of the four sections involved.
+  std::vector<uint8_t> types, funcs, exports, code;
+  uint32_t count = grow ? 2 : 1;
+  const uint8_t reset_type[] = {0x60, 0x00, 0x00};
+  const uint8_t grow_type[] = {0x60, 0x01, 0x7f, 0x01, 0x7f};
+  const uint8_t reset_body[] = {0x02, 0x00, 0x0b};
+  // size, no locals, local.get 0, memory.grow 0, end
+  const uint8_t grow_body[] = {0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b};
+  uint32_t first_func = scan.func_imports + scan.funcs;
+  types.insert(types.end(), std::begin(reset_type), std::end(reset_type));
+  put_leb(funcs, scan.types);
+  put_name(exports, kResetExport);
+  exports.push_back(0x00);
+  put_leb(exports, first_func);
+  code.insert(code.end(), std::begin(reset_body), std::end(reset_body));
+  if (grow) {
+    types.insert(types.end(), std::begin(grow_type), std::end(grow_type));
+    put_leb(funcs, scan.types + 1);
+    put_name(exports, kGrowExport);
+    exports.push_back(0x00);
+    put_leb(exports, first_func + 1);
+    code.insert(code.end(), std::begin(grow_body), std::end(grow_body));
+  }
+  struct Patch {
+    uint8_t id;
+    const std::vector<uint8_t> *entries;
+    bool done;
+  } patches[] = {{1, &types, false},
+                 {3, &funcs, false},
+                 {7, &exports, false},
+                 {10, &code, false}};
+
+  // A vector section's payload with `add` more entries appended.
+  auto patched = [&](const uint8_t *payload, size_t size,
+                     const std::vector<uint8_t> &entries) {
+    std::vector<uint8_t> out;
+    uint64_t n = 0;
+    size_t skip = 0;
+    if (payload != nullptr) {
+      Reader r(payload, size);
+      n = r.u32();
+      skip = size - r.left();
+    }
+    put_leb(out, n + count);
+    if (payload != nullptr)
+      out.insert(out.end(), payload + skip, payload + size);
+    out.insert(out.end(), entries.begin(), entries.end());
+    return out;
+  };
+  // Adds the sections the module lacks that must come before rank `rank`.
+  std::vector<uint8_t> out(bytes, bytes + 8);
+  auto add_missing = [&](int rank) {
+    for (Patch &p : patches)
+      if (!p.done && section_rank(p.id) < rank) {
+        put_section(out, p.id, patched(nullptr, 0, *p.entries));
+        p.done = true;
+      }
+  };
+  for (const Section &s : scan.sections) {
+    int rank = section_rank(s.id);
+    if (rank > 0)
+      add_missing(rank);
+    Patch *patch = nullptr;
+    for (Patch &p : patches)
+      if (p.id == s.id)
+        patch = &p;
+    if (patch != nullptr) {
+      put_section(out, s.id, patched(bytes + s.start, s.size, *patch->entries));
+      patch->done = true;
+    } else {
+      out.push_back(s.id);
+      put_leb(out, s.size);
+      out.insert(out.end(), bytes + s.start, bytes + s.start + s.size);
+    }
+  }
+  add_missing(1000);
+  return out;
+}
+
+/// A table or memory type with the binary's exact limits (WAMR clamps table
+/// maxima and invents memory maxima), or a copy of `type` if unknown.
+wasm_externtype_t *exact_type(const wasm_externtype_t *type,
+                              const Limits *limits) {
+  if (limits == nullptr || limits->min > UINT32_MAX ||
+      (limits->has_max && limits->max >= UINT32_MAX))
+    return wasm_externtype_copy(type);
+  wasm_limits_t l{static_cast<uint32_t>(limits->min),
+                  limits->has_max ? static_cast<uint32_t>(limits->max)
+                                  : wasm_limits_max_default};
+  switch (wasm_externtype_kind(type)) {
+  case WASM_EXTERN_TABLE: {
+    const wasm_tabletype_t *t = wasm_externtype_as_tabletype_const(type);
+    wasm_tabletype_t *exact =
+        wasm_tabletype_new(wasm_valtype_copy(wasm_tabletype_element(t)), &l);
+    return exact ? wasm_tabletype_as_externtype(exact)
+                 : wasm_externtype_copy(type);
+  }
+  case WASM_EXTERN_MEMORY: {
+    wasm_memorytype_t *exact = wasm_memorytype_new(&l);
+    return exact ? wasm_memorytype_as_externtype(exact)
+                 : wasm_externtype_copy(type);
+  }
+  default: return wasm_externtype_copy(type);
+  }
+}
+
+ExternDesc describe_exact(const wasm_externtype_t *type, std::string module,
+                          const wasm_name_t *name, const Limits *limits) {
+  wasm_externtype_t *exact = exact_type(type, limits);
+  if (exact == nullptr)
+    return describe(type, std::move(module), name);
+  ExternDesc desc = describe(exact, std::move(module), name);
+  wasm_externtype_delete(exact);
+  return desc;
+}
+
+/// WAMR's reason for refusing `bytes` (wasm_module_new gives none).
+std::string load_error(const uint8_t *bytes, size_t size) {
+  // wasm_runtime_load may write to its buffer: give it a copy.
+  std::vector<uint8_t> copy(bytes, bytes + size);
+  copy.push_back(0);
+  char error[256] = {0};
+  wasm_module_t module = wasm_runtime_load(
+      copy.data(), static_cast<uint32_t>(size), error, sizeof error);
+  if (module != nullptr) {
+    wasm_runtime_unload(module);
+    return "WAMR refused the module";
+  }
+  return error[0] != '\0' ? spec_text(error) : "WAMR refused the module";
+}
+
+} // namespace
+
+const char *name() { return "wamr"; }
+
+// WAMR wants wasm_runtime_init_thread_env() on every thread it did not start
+// itself before that thread runs wasm. (wasm_store_new also sets it up for the
+// first store of a thread, and wasm_store_delete tears it down with that
+// thread's last store; in this build, without hardware bounds checks, both
+// only matter on Windows.)
+bool attach_thread() { return wasm_runtime_init_thread_env(); }
+void detach_thread() { wasm_runtime_destroy_thread_env(); }
+
+Result<EnginePtr> create_engine(wasm_config_t *config) {
+  if (config == nullptr)
+    config = wasm_config_new();
+  if (config == nullptr)
+    return make_error(ErrorKind::allocation, "cannot allocate engine config");
+  // WAMR keeps no ownership of the config (the standard says it takes it).
+  // Its features are fixed when WAMR is built; none are switched at run time.
+  wasm_engine_t *engine = wasm_engine_new_with_config(config);
+  wasm_config_delete(config);
+  if (engine == nullptr)
+    return make_error(ErrorKind::engine_init, "cannot create WAMR engine");
+  // WAMR logs load and link failures to stdout; they reach callers as errors.
+  wasm_runtime_set_log_level(WASM_LOG_LEVEL_FATAL);
+  return EnginePtr(engine, wasm_engine_delete);
+}
+
+class Module {
+public:
+  Module(EnginePtr engine, wasm_shared_module_t *shared)
+      : engine_(std::move(engine)), shared_(shared) {}
+  ~Module() { wasm_shared_module_delete(shared_); }
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+
+  EnginePtr engine_;
+  wasm_shared_module_t *shared_;
+  std::vector<ExternDesc> imports_; // module order
+  std::vector<ExternDesc> exports_; // module order, helpers left out
+  // WAMR's import i (grouped by kind) is imports_[import_order_[i]].
+  std::vector<size_t> import_order_;
+  // Position of each export in WAMR's export list, by name, helpers included.
+  std::vector<std::string> export_names_;
+  bool has_helpers_ = false;
+};
+
+namespace {
+
+/// Fills the descriptions of `module` (loaded from a binary `scan` describes).
+void describe_module(Module &module, const wasm_module_t *raw,
+                     const BinaryScan &scan) {
+  ImportTypes imports;
+  wasm_module_imports(raw, &imports.vec);
+  size_t n = imports.vec.size;
+  // WAMR lists function, global, memory, then table imports; the binary
+  // gives the module order of kinds.
+  std::vector<size_t> order(n);
+  bool ordered = scan.ok && scan.import_kinds.size() == n;
+  if (ordered) {
+    std::vector<size_t> position(n);
+    size_t next = 0;
+    for (wasm_externkind_t kind : {WASM_EXTERN_FUNC, WASM_EXTERN_GLOBAL,
+                                   WASM_EXTERN_MEMORY, WASM_EXTERN_TABLE}) {
+      // The k-th import of this kind in module order is WAMR's next one.
+      for (size_t i = 0; i < n; ++i)
+        if (scan.import_kinds[i] == kind)
+          position[next++] = i;
+    }
+    for (size_t i = 0; i < n && ordered; ++i) {
+      const wasm_importtype_t *t = imports.vec.data[i];
+      ordered = t != nullptr && wasm_externtype_kind(wasm_importtype_type(t)) ==
+                                    scan.import_kinds[position[i]];
+    }
+    if (ordered)
+      order = position;
+  }
+  if (!ordered)
+    for (size_t i = 0; i < n; ++i)
+      order[i] = i;
+
+  module.imports_.resize(n);
+  module.import_order_ = order;
+  size_t table = 0, memory = 0;
+  std::vector<const Limits *> limits(n, nullptr);
+  if (ordered && scan.limits_ok)
+    for (size_t i = 0; i < n; ++i) {
+      if (scan.import_kinds[i] == WASM_EXTERN_TABLE)
+        limits[i] = &scan.tables[table++];
+      else if (scan.import_kinds[i] == WASM_EXTERN_MEMORY)
+        limits[i] = &scan.memories[memory++];
+    }
+  for (size_t i = 0; i < n; ++i) {
+    const wasm_importtype_t *t = imports.vec.data[i];
+    if (t == nullptr)
+      continue;
+    module.imports_[order[i]] =
+        describe_exact(wasm_importtype_type(t),
+                       std::string(name_text(wasm_importtype_module(t))),
+                       wasm_importtype_name(t), limits[order[i]]);
+  }
+
+  ExportTypes exports;
+  wasm_module_exports(raw, &exports.vec);
+  // The binary's exports come first in WAMR's list, in the same order; the
+  // helpers follow them.
+  bool indexed = scan.ok && scan.limits_ok;
+  for (size_t i = 0; i < exports.vec.size; ++i) {
+    const wasm_exporttype_t *t = exports.vec.data[i];
+    std::string name(t != nullptr ? name_text(wasm_exporttype_name(t))
+                                  : std::string_view());
+    module.export_names_.push_back(name);
+    if (t == nullptr ||
+        (module.has_helpers_ && (name == kResetExport || name == kGrowExport)))
+      continue;
+    const Limits *l = nullptr;
+    if (indexed && i < scan.exports.size() && scan.exports[i].first == name) {
+      uint32_t index = scan.export_index[i];
+      uint8_t kind = scan.exports[i].second;
+      if (kind == 0x01 && index < scan.tables.size())
+        l = &scan.tables[index];
+      if (kind == 0x02 && index < scan.memories.size())
+        l = &scan.memories[index];
+    }
+    module.exports_.push_back(describe_exact(wasm_exporttype_type(t), "",
+                                             wasm_exporttype_name(t), l));
+  }
+}
+
+wasm_module_t *load_into(wasm_store_t *store, const uint8_t *bytes,
+                         size_t size) {
+  wasm_byte_vec_t vec;
+  std::memset(&vec, 0, sizeof vec);
+  wasm_byte_vec_new(&vec, size, reinterpret_cast<const wasm_byte_t *>(bytes));
+  if (size > 0 && vec.data == nullptr)
+    return nullptr;
+  wasm_module_t *module = wasm_module_new(store, &vec); // copies the bytes
+  wasm_byte_vec_delete(&vec);
+  return module;
+}
+
+} // namespace
+
+Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
+                          size_t size) {
+  BinaryScan scan = scan_binary(bytes, size);
+  if (scan.ok && scan.memory64)
+    return make_error(ErrorKind::load,
+                      "cannot compile module: memory64 is not supported by "
+                      "WAMR's fast interpreter (this build of WAMR)");
+  if (size == 0 || size > UINT32_MAX)
+    return make_error(ErrorKind::load,
+                      "cannot compile module: " +
+                          (size == 0
+                               ? std::string("empty module")
+                               : std::string("module is larger than 4 GiB")));
+  StorePtr store(wasm_store_new(engine.get()));
+  if (!store)
+    return make_error(ErrorKind::allocation, "cannot create store");
+  wasm_module_t *raw = nullptr;
+  bool helpers = false;
+  if (scan.ok) {
+    std::vector<uint8_t> extended = with_helpers(bytes, scan);
+    if (!extended.empty()) {
+      raw = load_into(store.get(), extended.data(), extended.size());
+      helpers = raw != nullptr;
+    }
+  }
+  if (raw == nullptr)
+    raw = load_into(store.get(), bytes, size);
+  if (raw == nullptr)
+    return make_error(ErrorKind::load,
+                      "cannot compile module: " + load_error(bytes, size));
+  // The scratch store releases its reference when it goes; this one is ours.
+  wasm_shared_module_t *shared = wasm_module_share(raw);
+  if (shared == nullptr)
+    return make_error(ErrorKind::allocation, "cannot share module");
+  auto module = std::make_shared<Module>(engine, shared);
+  module->has_helpers_ = helpers;
+  describe_module(*module, raw, scan);
+  return ModulePtr(std::move(module));
+}
+
+Result<ModulePtr> deserialize(const EnginePtr &, const uint8_t *, size_t) {
+  return make_error(ErrorKind::unsupported,
+                    "precompiled modules are not supported on WAMR: this build "
+                    "is WAMR's fast interpreter without the AOT loader");
+}
+
+Result<std::vector<uint8_t>> serialize(const Module &) {
+  return make_error(ErrorKind::unsupported,
+                    "cannot serialize module: precompiled modules are not "
+                    "supported on WAMR (fast interpreter, no AOT)");
+}
+
+const std::vector<ExternDesc> &imports(const Module &module) {
+  return module.imports_;
+}
+const std::vector<ExternDesc> &exports(const Module &module) {
+  return module.exports_;
+}
+
+struct Instance::Impl {
+  struct HostEnv {
+    Impl *impl;
+    size_t index; // in imports(*module)
+  };
+
+  // Destroyed bottom-up: our copies of imports and exports go before the
+  // store, which takes the instance and its reference to the module along.
+  EnginePtr engine;
+  ModulePtr module;
+  ImportHandler handler;
+  StorePtr store;
+  wasm_instance_t *instance = nullptr; // released with the store
+  Externs import_objects;
+  Externs export_objects; // WAMR's export list, helpers included
+  std::vector<std::unique_ptr<HostEnv>> host_envs;
+  wasm_memory_t *memory = nullptr;
+  wasm_table_t *table = nullptr;
+  wasm_func_t *reset = nullptr;
+  wasm_func_t *grow = nullptr;
+  int depth = 0; // calls into wasm in progress
+  // Message of the innermost host function failure: WAMR cuts trap texts to
+  // 107 bytes and prefixes them, and callers want the text the host gave.
+  std::string host_trap_message;
+
+  static wasm_trap_t *trampoline(void *env, const wasm_val_vec_t *args,
+                                 wasm_val_vec_t *results);
+  Error trap_error(wasm_trap_t *trap);
+  Result<wasm_extern_t *> find_export(std::string_view name);
+  Status call_raw(const wasm_func_t *func, wasm_val_t *args, size_t nargs,
+                  wasm_val_t *results, size_t nresults);
+  Status invoke(const wasm_func_t *func, const wasm_val_t *args,
+                wasm_val_t *results);
+  Result<FuncPtr> table_func(uint64_t index);
+};
+
+namespace {
+
+// Only null references cross the boundary, as on Wasmtime. WAMR's C API
+// carries an externref as a host pointer and cannot pass a funcref at all.
+Status check_in(const wasm_val_t &v) {
+  switch (v.kind) {
+  case WASM_I32:
+  case WASM_I64:
+  case WASM_F32:
+  case WASM_F64: return {};
+  case WASM_EXTERNREF:
+    if (v.of.ref != nullptr)
+      return make_error(ErrorKind::unsupported,
+                        "non-null reference values cannot be passed in");
+    return {};
+  case WASM_FUNCREF:
+    return make_error(ErrorKind::unsupported,
+                      "funcref values cannot be passed to WAMR");
+  default:
+    return make_error(ErrorKind::unsupported,
+                      "v128 values cannot cross the host boundary");
+  }
+}
+
+Status check_out(wasm_val_t &v) {
+  switch (v.kind) {
+  case WASM_I32:
+  case WASM_I64:
+  case WASM_F32:
+  case WASM_F64: return {};
+  case WASM_EXTERNREF:
+  case WASM_FUNCREF: {
+    // A null funcref comes back as WAMR's internal null index.
+    uintptr_t bits = reinterpret_cast<uintptr_t>(v.of.ref);
+    bool null = bits == 0 ||
+                (v.kind == WASM_FUNCREF && (bits & 0xffffffffu) == 0xffffffffu);
+    if (!null)
+      return make_error(ErrorKind::unsupported,
+                        "non-null reference values cannot be returned");
+    v.of.ref = nullptr;
+    return {};
+  }
+  default:
+    return make_error(ErrorKind::unsupported,
+                      "v128 values cannot cross the host boundary");
+  }
+}
+
+// 32-bit slots a value takes in WAMR's call frames.
+unsigned cells(ValType t) {
+  switch (t) {
+  case ValType::i64:
+  case ValType::f64: return 2;
+  case ValType::v128: return 4;
+  default: return 1;
+  }
+}
+
+} // namespace
+
+wasm_trap_t *Instance::Impl::trampoline(void *env, const wasm_val_vec_t *args,
+                                        wasm_val_vec_t *results) {
+  auto *host = static_cast<HostEnv *>(env);
+  Impl &self = *host->impl;
+  const FuncSig &sig = imports(*self.module)[host->index].func;
+  std::vector<wasm_val_t> in(sig.params.size()), out(sig.results.size());
+  Status status;
+  for (size_t i = 0; status && i < in.size(); ++i) {
+    in[i] = args->data[i];
+    status = check_out(in[i]);
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = zero_value(sig.results[i]);
+
+  // Unwinding through WAMR's frames is undefined: stop exceptions here.
+  if (status) {
+    try {
+      status = self.handler(host->index, in.data(), out.data());
+    } catch (const std::exception &e) {
+      status = make_error(ErrorKind::trap,
+                          std::string("host function threw: ") + e.what());
+    } catch (...) {
+      status = make_error(ErrorKind::trap, "host function threw");
+    }
+  }
+  for (size_t i = 0; status && i < out.size(); ++i)
+    status = check_in(out[i]);
+  if (status) {
+    for (size_t i = 0; i < out.size(); ++i)
+      results->data[i] = out[i];
+    results->num_elems = out.size();
+    return nullptr;
+  }
+  self.host_trap_message = status.error().message;
+  return make_trap(self.store.get(), self.host_trap_message);
+}
+
+Error Instance::Impl::trap_error(wasm_trap_t *raw) {
+  TrapPtr trap(raw);
+  if (!host_trap_message.empty()) {
+    std::string text = std::move(host_trap_message);
+    host_trap_message.clear();
+    return make_error(ErrorKind::trap, text);
+  }
+  return make_error(ErrorKind::trap, spec_text(message_of(raw)));
+}
+
+Result<wasm_extern_t *> Instance::Impl::find_export(std::string_view name) {
+  const std::vector<std::string> &names = module->export_names_;
+  bool hidden =
+      module->has_helpers_ && (name == kResetExport || name == kGrowExport);
+  for (size_t i = 0; !hidden && i < names.size(); ++i)
+    if (names[i] == name && i < export_objects.vec.size &&
+        export_objects.vec.data[i] != nullptr)
+      return export_objects.vec.data[i];
+  return make_error(ErrorKind::lookup,
+                    "no export named \"" + std::string(name) + "\"");
+}
+
+Status Instance::Impl::call_raw(const wasm_func_t *func, wasm_val_t *args,
+                                size_t nargs, wasm_val_t *results,
+                                size_t nresults) {
+  if (native_stack_exhausted())
+    return make_error(ErrorKind::trap, "call stack exhausted");
+  wasm_val_vec_t in = val_vec(args, nargs);
+  wasm_val_vec_t out = val_vec(results, nresults);
+  StoreScope scope(store.get());
+  host_trap_message.clear();
+  ++depth;
+  wasm_trap_t *trap = wasm_func_call(func, &in, &out);
+  --depth;
+  if (trap == nullptr)
+    return {};
+  Error error = trap_error(trap);
+  // The trap stays pending on the instance and would fail the wasm code
+  // that called the host function doing this call, whatever that host
+  // function returns: a successful call clears it.
+  if (depth > 0 && reset != nullptr) {
+    wasm_val_vec_t none = val_vec(nullptr, 0);
+    if (wasm_trap_t *t = wasm_func_call(reset, &none, &none))
+      wasm_trap_delete(t);
+  }
+  return error;
+}
+
+Status Instance::Impl::invoke(const wasm_func_t *func, const wasm_val_t *args,
+                              wasm_val_t *results) {
+  wasm_functype_t *type = wasm_func_type(func);
+  if (type == nullptr)
+    return make_error(ErrorKind::allocation, "cannot read function type");
+  FuncSig sig = funcsig_of(type);
+  wasm_functype_delete(type);
+  std::vector<wasm_val_t> in(args, args + sig.params.size());
+  std::vector<wasm_val_t> out(sig.results.size());
+  for (const wasm_val_t &v : in)
+    if (Status s = check_in(v); !s)
+      return s;
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = zero_value(sig.results[i]);
+  Status status = call_raw(func, in.data(), in.size(), out.data(), out.size());
+  for (size_t i = 0; status && i < out.size(); ++i) {
+    status = check_out(out[i]);
+    results[i] = out[i];
+  }
+  return status;
+}
+
+Result<FuncPtr> Instance::Impl::table_func(uint64_t index) {
+  if (table == nullptr)
+    return make_error(ErrorKind::lookup, "module exports no function table");
+  wasm_table_size_t size = wasm_table_size(table);
+  if (index >= size)
+    return make_error(ErrorKind::invalid_argument,
+                      "table index " + std::to_string(index) +
+                          " is out of range (table size " +
+                          std::to_string(size) + ")");
+  RefPtr ref(wasm_table_get(table, static_cast<wasm_table_size_t>(index)));
+  FuncPtr func(ref ? wasm_ref_as_func(ref.get()) : nullptr);
+  if (!func)
+    return make_error(ErrorKind::invalid_argument,
+                      "table entry " + std::to_string(index) + " is null");
+  return func;
+}
+
+Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Instance::~Instance() = default;
+
+Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
+                                                   const ModulePtr &module,
+                                                   ImportHandler handler) {
+  auto impl = std::make_unique<Impl>();
+  impl->engine = engine;
+  impl->module = module;
+  impl->handler = std::move(handler);
+  impl->store.reset(wasm_store_new(engine.get()));
+  if (!impl->store)
+    return make_error(ErrorKind::allocation, "cannot create store");
+  wasm_store_t *store = impl->store.get();
+  wasm_module_t *raw = wasm_module_obtain(store, module->shared_);
+  if (raw == nullptr)
+    return make_error(ErrorKind::allocation, "cannot obtain module");
+
+  // Imports, in WAMR's order (grouped by kind).
+  ImportTypes types;
+  wasm_module_imports(raw, &types.vec);
+  std::vector<wasm_extern_t *> externs(types.vec.size, nullptr);
+  Status status;
+  for (size_t i = 0; status && i < types.vec.size; ++i) {
+    size_t index = module->import_order_[i];
+    const ExternDesc &desc = module->imports_[index];
+    const wasm_externtype_t *type = wasm_importtype_type(types.vec.data[i]);
+    std::string what = "import " + desc.module + "." + desc.name;
+    switch (wasm_externtype_kind(type)) {
+    case WASM_EXTERN_FUNC: {
+      unsigned result_cells = 0;
+      for (ValType t : desc.func.results)
+        result_cells += cells(t);
+      if (result_cells > 2) {
+        status = make_error(ErrorKind::unsupported,
+                            "cannot provide " + what + " " + desc.signature +
+                                ": WAMR host functions return at most 64 "
+                                "bits of results");
+        break;
+      }
+      impl->host_envs.push_back(
+          std::make_unique<Impl::HostEnv>(Impl::HostEnv{impl.get(), index}));
+      wasm_func_t *f = wasm_func_new_with_env(
+          store, wasm_externtype_as_functype_const(type), &Impl::trampoline,
+          impl->host_envs.back().get(), nullptr);
+      externs[i] = f ? wasm_func_as_extern(f) : nullptr;
+      break;
+    }
+    case WASM_EXTERN_GLOBAL: {
+      const wasm_globaltype_t *gt = wasm_externtype_as_globaltype_const(type);
+      wasm_valkind_t kind = wasm_valtype_kind(wasm_globaltype_content(gt));
+      if (!wasm_valkind_is_num(kind) || kind == WASM_V128) {
+        status = make_error(ErrorKind::unsupported,
+                            "cannot provide " + what + " " + desc.signature +
+                                ": WAMR links only numeric global imports");
+        break;
+      }
+      wasm_val_t zero;
+      std::memset(&zero, 0, sizeof zero);
+      zero.kind = kind;
+      wasm_global_t *g = wasm_global_new(store, gt, &zero);
+      externs[i] = g ? wasm_global_as_extern(g) : nullptr;
+      break;
+    }
+    // WAMR makes memories and tables for these imports itself, fresh and of
+    // the imported type; the objects only fill their places.
+    case WASM_EXTERN_MEMORY: {
+      wasm_memory_t *m =
+          wasm_memory_new(store, wasm_externtype_as_memorytype_const(type));
+      externs[i] = m ? wasm_memory_as_extern(m) : nullptr;
+      break;
+    }
+    case WASM_EXTERN_TABLE: {
+      wasm_table_t *t = wasm_table_new(
+          store, wasm_externtype_as_tabletype_const(type), nullptr);
+      externs[i] = t ? wasm_table_as_extern(t) : nullptr;
+      break;
+    }
+    default: status = make_error(ErrorKind::link, "unsupported import kind");
+    }
+    if (status && externs[i] == nullptr)
+      status = make_error(ErrorKind::allocation, "cannot provide " + what);
+  }
+  // The vector owns what was made, even after a failure.
+  wasm_extern_vec_new(&impl->import_objects.vec, externs.size(),
+                      externs.data());
+  if (!status)
+    return status.error();
+
+  // WAMR records the links in the module, shared by every instance of it:
+  // the same trampoline and the same zero globals each time, so concurrent
+  // instantiations write identical values. (No lock: a start function may
+  // wait on another instantiation of the same module.)
+  wasm_trap_t *trap = nullptr;
+  {
+    StoreScope scope(store);
+    impl->instance = wasm_instance_new_with_args(
+        store, raw, &impl->import_objects.vec, &trap, kWasmStackSize, 0);
+  }
+  if (impl->instance == nullptr) {
+    std::string text = trap != nullptr ? impl->trap_error(trap).message
+                                       : "WAMR refused the instance";
+    return make_error(ErrorKind::instantiate,
+                      "cannot instantiate module: " + text);
+  }
+  if (trap != nullptr)
+    wasm_trap_delete(trap);
+
+  // The default memory is "memory" if exported, else the first memory; the
+  // function table is __indirect_function_table, else the first funcref table.
+  wasm_instance_exports(impl->instance, &impl->export_objects.vec);
+  const std::vector<std::string> &names = module->export_names_;
+  for (size_t i = 0; i < impl->export_objects.vec.size && i < names.size();
+       ++i) {
+    wasm_extern_t *item = impl->export_objects.vec.data[i];
+    if (item == nullptr)
+      continue;
+    const std::string &name = names[i];
+    switch (wasm_extern_kind(item)) {
+    case WASM_EXTERN_MEMORY:
+      if (impl->memory == nullptr || name == "memory")
+        impl->memory = wasm_extern_as_memory(item);
+      break;
+    case WASM_EXTERN_TABLE:
+      if (impl->table == nullptr || name == "__indirect_function_table") {
+        wasm_tabletype_t *tt = wasm_table_type(wasm_extern_as_table(item));
+        bool funcs =
+            tt != nullptr &&
+            wasm_valtype_kind(wasm_tabletype_element(tt)) == WASM_FUNCREF;
+        wasm_tabletype_delete(tt);
+        if (funcs)
+          impl->table = wasm_extern_as_table(item);
+      }
+      break;
+    case WASM_EXTERN_FUNC:
+      if (module->has_helpers_ && name == kResetExport)
+        impl->reset = wasm_extern_as_func(item);
+      if (module->has_helpers_ && name == kGrowExport)
+        impl->grow = wasm_extern_as_func(item);
+      break;
+    default: break;
+    }
+  }
+  return std::unique_ptr<Instance>(new Instance(std::move(impl)));
+}
+
+Result<FuncSig> Instance::export_signature(std::string_view name) {
+  Result<wasm_extern_t *> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  if (wasm_extern_kind(item.value()) != WASM_EXTERN_FUNC)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a function");
+  wasm_functype_t *type = wasm_func_type(wasm_extern_as_func(item.value()));
+  if (type == nullptr)
+    return make_error(ErrorKind::allocation, "cannot read function type");
+  FuncSig sig = funcsig_of(type);
+  wasm_functype_delete(type);
+  return sig;
+}
+
+Status Instance::call(std::string_view name, const wasm_val_t *args,
+                      wasm_val_t *results) {
+  Result<wasm_extern_t *> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  if (wasm_extern_kind(item.value()) != WASM_EXTERN_FUNC)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a function");
+  return impl_->invoke(wasm_extern_as_func(item.value()), args, results);
+}
+
+Result<FuncSig> Instance::table_signature(uint64_t index) {
+  Result<FuncPtr> func = impl_->table_func(index);
+  if (!func)
+    return func.error();
+  wasm_functype_t *type = wasm_func_type(func.value().get());
+  if (type == nullptr)
+    return make_error(ErrorKind::allocation, "cannot read function type");
+  FuncSig sig = funcsig_of(type);
+  wasm_functype_delete(type);
+  return sig;
+}
+
+Status Instance::call_indirect(uint64_t index, const wasm_val_t *args,
+                               wasm_val_t *results) {
+  Result<FuncPtr> func = impl_->table_func(index);
+  if (!func)
+    return func.error();
+  return impl_->invoke(func.value().get(), args, results);
+}
+
+Result<MemoryView> Instance::memory() {
+  if (impl_->memory == nullptr)
+    return make_error(ErrorKind::lookup, "module exports no memory");
+  return MemoryView{
+      reinterpret_cast<uint8_t *>(wasm_memory_data(impl_->memory)),
+      wasm_memory_data_size(impl_->memory), false};
+}
+
+Result<uint64_t> Instance::memory_grow(uint64_t delta_pages) {
+  if (impl_->memory == nullptr)
+    return make_error(ErrorKind::lookup, "module exports no memory");
+  std::string what =
+      "cannot grow memory by " + std::to_string(delta_pages) + " pages: ";
+  if (impl_->grow == nullptr)
+    return make_error(ErrorKind::unsupported,
+                      what + "WAMR cannot grow this module's memory from the "
+                             "host");
+  if (delta_pages > kPages32)
+    return make_error(ErrorKind::out_of_bounds,
+                      what + "more than a 32-bit memory can hold");
+  wasm_val_t arg = zero_value(ValType::i32), result = zero_value(ValType::i32);
+  arg.of.i32 = static_cast<int32_t>(delta_pages);
+  Status s = impl_->call_raw(impl_->grow, &arg, 1, &result, 1);
+  if (!s)
+    return make_error(ErrorKind::out_of_bounds, what + s.error().message);
+  if (result.of.i32 < 0)
+    return make_error(ErrorKind::out_of_bounds,
+                      what + "the memory would exceed its maximum");
+  return static_cast<uint64_t>(static_cast<uint32_t>(result.of.i32));
+}
+
+Result<wasm_val_t> Instance::global_get(std::string_view name) {
+  Result<wasm_extern_t *> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  if (wasm_extern_kind(item.value()) != WASM_EXTERN_GLOBAL)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a global");
+  wasm_val_t out;
+  std::memset(&out, 0, sizeof out);
+  wasm_global_get(wasm_extern_as_global(item.value()), &out);
+  if (Status s = check_out(out); !s)
+    return s.error();
+  return out;
+}
+
+Status Instance::global_set(std::string_view name, const wasm_val_t &value) {
+  Result<wasm_extern_t *> item = impl_->find_export(name);
+  if (!item)
+    return item.error();
+  if (wasm_extern_kind(item.value()) != WASM_EXTERN_GLOBAL)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a global");
+  wasm_global_t *global = wasm_extern_as_global(item.value());
+  wasm_globaltype_t *type = wasm_global_type(global);
+  if (type == nullptr)
+    return make_error(ErrorKind::allocation, "cannot read global type");
+  bool mutable_global = wasm_globaltype_mutability(type) == WASM_VAR;
+  wasm_valkind_t kind = wasm_valtype_kind(wasm_globaltype_content(type));
+  wasm_globaltype_delete(type);
+  if (!mutable_global)
+    return make_error(ErrorKind::invalid_argument,
+                      "global \"" + std::string(name) + "\" is immutable");
+  if (kind != value.kind)
+    return make_error(ErrorKind::invalid_argument,
+                      "value has the wrong type for global \"" +
+                          std::string(name) + "\"");
+  if (Status s = check_in(value); !s)
+    return s;
+  wasm_global_set(global, &value);
+  return {};
+}
+
+void *Instance::store_handle() { return impl_->store.get(); }
+
+wasm_trap_t *new_trap(void *store, std::string_view message) {
+  wasm_store_t *s =
+      store != nullptr ? static_cast<wasm_store_t *>(store) : current_store;
+  // Outside any instantiation or call there is no store to tie a trap to
+  // (nor anything to return it to).
+  return s != nullptr ? make_trap(s, message) : nullptr;
+}
+
+std::string trap_text(const wasm_trap_t *trap) { return message_of(trap); }
+
+} // namespace engine
+} // namespace hb_beamr
