@@ -40,6 +40,8 @@ typedef enum {
   HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT,
   HB_BEAMR_CAPI_LIB_ERROR_OUT_OF_BOUNDS,
   HB_BEAMR_CAPI_LIB_ERROR_UNSUPPORTED,
+  HB_BEAMR_CAPI_LIB_ERROR_INTERRUPTED, /* hb_beamr_capi_lib_interrupt() */
+  HB_BEAMR_CAPI_LIB_ERROR_TIMEOUT,     /* the call's time limit passed */
 } hb_beamr_capi_lib_rc_t;
 
 /* Context (and runtime) states; see the README's state diagram. */
@@ -77,10 +79,10 @@ typedef struct {
 
 /* A host function. Fill `results` (types as in `import->signature`; they
  * arrive zeroed with the right kinds, and a result left with another kind
- * makes the caller trap) and return NULL, or return a trap made with hb_beamr_capi_lib_trap_new() to make the
- * WebAssembly caller trap with that message. The callback may call exports of
- * `ctx` again (nested calls) and access its memory. `user_data` is the pointer
- * given with the function. */
+ * makes the caller trap) and return NULL, or return a trap made with
+ * hb_beamr_capi_lib_trap_new() to make the WebAssembly caller trap with that
+ * message. The callback may call exports of `ctx` again (nested calls) and
+ * access its memory. `user_data` is the pointer given with the function. */
 typedef wasm_trap_t *(*hb_beamr_capi_host_function_t)(
     hb_beamr_capi_lib_context_t *ctx, const hb_beamr_capi_import_info_t *import,
     const wasm_val_t *args, size_t num_args, wasm_val_t *results,
@@ -117,9 +119,23 @@ const char *hb_beamr_capi_lib_engine_name(void);
 
 /* ---- Contexts --------------------------------------------------------- */
 
+/* Limits and modes of a context; zero means no limit of our own. See
+ * hb_beamr::ContextOptions in hb_beamr/context.hpp for each field. */
+typedef struct {
+  uint64_t max_memory_bytes;   /* memory.grow past it fails in wasm */
+  uint64_t max_table_elements; /* table.grow past it fails in wasm */
+  uint64_t fuel_per_call;      /* out of fuel: trap "all fuel consumed" */
+  uint64_t max_stack_bytes;    /* native stack for wasm (<= 64 MiB) */
+  int deterministic;           /* nonzero: canonical NaNs, replayable */
+} hb_beamr_capi_context_options_t;
+
 /* A new context (CONTEXT_CREATED, or UNINITIALIZED without a runtime).
  * NULL only when memory is exhausted. */
 hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context(void);
+/* Like create_context, with limits. Options the engine cannot honour make
+ * loading fail with UNSUPPORTED (or INVALID_ARGUMENT for a bad value). */
+hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context_with_options(
+    const hb_beamr_capi_context_options_t *options);
 /* Destroys a context and everything it owns. NULL is ignored. Called from a
  * host function of the same context, it marks the context DESTROYED and the
  * memory is released when the outermost call returns. */
@@ -189,6 +205,15 @@ hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_export(
 hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_indirect(
     hb_beamr_capi_lib_context_t *ctx, uint64_t table_index, uint32_t num_args,
     wasm_val_t args[], uint32_t num_results, wasm_val_t results[]);
+/* Stops the running call of `ctx` (or else its next one) with INTERRUPTED.
+ * The only function that may be called from another thread while `ctx` is in
+ * use. The instance stays usable. */
+void hb_beamr_capi_lib_interrupt(hb_beamr_capi_lib_context_t *ctx);
+/* Limits each later top-level call to `milliseconds` (0: none); a call past
+ * it returns TIMEOUT. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_set_call_timeout(hb_beamr_capi_lib_context_t *ctx,
+                                   uint64_t milliseconds);
 /* Makes a trap carrying `message`, for a host function to return. */
 wasm_trap_t *hb_beamr_capi_lib_trap_new(hb_beamr_capi_lib_context_t *ctx,
                                         const char *message);

@@ -44,6 +44,8 @@ hb_beamr_capi_lib_rc_t rc_of(ErrorKind kind) {
     return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
   case ErrorKind::out_of_bounds: return HB_BEAMR_CAPI_LIB_ERROR_OUT_OF_BOUNDS;
   case ErrorKind::unsupported: return HB_BEAMR_CAPI_LIB_ERROR_UNSUPPORTED;
+  case ErrorKind::interrupted: return HB_BEAMR_CAPI_LIB_ERROR_INTERRUPTED;
+  case ErrorKind::timeout: return HB_BEAMR_CAPI_LIB_ERROR_TIMEOUT;
   }
   return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
 }
@@ -159,16 +161,29 @@ const char *hb_beamr_capi_lib_engine_name(void) {
   return hb_beamr::runtime::engine_name();
 }
 
-hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context(void) {
+hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context_with_options(
+    const hb_beamr_capi_context_options_t *options) {
+  hb_beamr::ContextOptions cpp;
+  if (options != nullptr) {
+    cpp.max_memory_bytes = options->max_memory_bytes;
+    cpp.max_table_elements = options->max_table_elements;
+    cpp.fuel_per_call = options->fuel_per_call;
+    cpp.max_stack_bytes = options->max_stack_bytes;
+    cpp.deterministic = options->deterministic != 0;
+  }
   auto *ctx = new (std::nothrow) hb_beamr_capi_lib_context_t();
   if (ctx == nullptr)
     return nullptr;
-  ctx->context = Context::create();
+  ctx->context = Context::create(cpp);
   if (!ctx->context) {
     delete ctx;
     return nullptr;
   }
   return ctx;
+}
+
+hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context(void) {
+  return hb_beamr_capi_lib_create_context_with_options(nullptr);
 }
 
 void hb_beamr_capi_lib_destroy_context(hb_beamr_capi_lib_context_t *ctx) {
@@ -222,6 +237,8 @@ const char *hb_beamr_capi_lib_rc_name(hb_beamr_capi_lib_rc_t rc) {
   case HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
   case HB_BEAMR_CAPI_LIB_ERROR_OUT_OF_BOUNDS: return "OUT_OF_BOUNDS";
   case HB_BEAMR_CAPI_LIB_ERROR_UNSUPPORTED: return "UNSUPPORTED";
+  case HB_BEAMR_CAPI_LIB_ERROR_INTERRUPTED: return "INTERRUPTED";
+  case HB_BEAMR_CAPI_LIB_ERROR_TIMEOUT: return "TIMEOUT";
   }
   return "UNKNOWN";
 }
@@ -338,6 +355,20 @@ hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_indirect(
                   [&](auto &in, auto &out) {
                     return ctx->context->call_indirect(table_index, in, out);
                   });
+}
+
+void hb_beamr_capi_lib_interrupt(hb_beamr_capi_lib_context_t *ctx) {
+  if (ctx != nullptr)
+    ctx->context->interrupt();
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_set_call_timeout(hb_beamr_capi_lib_context_t *ctx,
+                                   uint64_t milliseconds) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  ctx->context->set_call_timeout(milliseconds);
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
 }
 
 wasm_trap_t *hb_beamr_capi_lib_trap_new(hb_beamr_capi_lib_context_t *ctx,

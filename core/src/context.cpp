@@ -8,11 +8,16 @@
 #include "engine_adapter.hpp"
 #include "module_cache.hpp"
 #include "runtime_internal.hpp"
+#include "watchdog.hpp"
 
 namespace hb_beamr {
 namespace {
 
 std::atomic<size_t> live_contexts{0};
+
+// Larger native stacks than this are almost certainly a mistake, and no
+// thread we make has them.
+constexpr uint64_t max_stack_limit = 64ull << 20;
 
 std::string kind_list(std::initializer_list<State> states) {
   std::string out;
@@ -68,23 +73,59 @@ Context::Context() : state_(State::uninitialized), runtime_generation_(0) {
   ++live_contexts;
 }
 
-Context::~Context() { --live_contexts; }
+Context::~Context() {
+  // A context destroyed from a host function of its own call (the C facade
+  // defers that) is never in the watchdog; this covers everything else.
+  watchdog::disarm(this);
+  --live_contexts;
+}
 
 size_t Context::live_count() { return live_contexts; }
 
-std::unique_ptr<Context> Context::create() {
+std::unique_ptr<Context> Context::create(const ContextOptions &options) {
   std::unique_ptr<Context> ctx(new (std::nothrow) Context());
   if (!ctx)
     return nullptr;
-  runtime::Snapshot rt = runtime::snapshot();
-  if (rt.engine) {
-    ctx->engine_ = std::move(rt.engine);
-    ctx->runtime_generation_ = rt.generation;
-    ctx->state_ = State::context_created;
-  } else {
-    ctx->last_error_ = "runtime is not initialized";
+  ctx->options_ = options;
+  if (options.max_stack_bytes > max_stack_limit) {
+    ctx->options_error_ = make_error(ErrorKind::invalid_argument,
+                                     "max_stack_bytes may be at most " +
+                                         std::to_string(max_stack_limit));
   }
+  // Invalid options never reach the engine (Wasmtime aborts on a config it
+  // rejects); the context then sits on the default engine and refuses to
+  // load.
+  engine::EngineProfile profile;
+  if (!ctx->options_error_) {
+    profile.consume_fuel = options.fuel_per_call > 0;
+    profile.deterministic = options.deterministic;
+    profile.max_wasm_stack = options.max_stack_bytes;
+  }
+  runtime::Snapshot rt = runtime::snapshot(profile);
+  if (rt.generation == 0) {
+    ctx->last_error_ = "runtime is not initialized";
+    return ctx;
+  }
+  ctx->engine_ = std::move(rt.engine);
+  ctx->runtime_generation_ = rt.generation;
+  ctx->state_ = State::context_created;
+  if (rt.error && !ctx->options_error_)
+    ctx->options_error_ = rt.error;
   return ctx;
+}
+
+void Context::interrupt() {
+  stop_requested_ = true;
+  std::lock_guard<std::mutex> lock(instance_mutex_);
+  if (instance_)
+    instance_->interrupt();
+  else if (engine_)
+    engine::interrupt_all(engine_); // a start function may be running
+}
+
+void watchdog_expire(Context &ctx) {
+  ctx.timed_out_ = true;
+  ctx.interrupt();
 }
 
 State Context::state() const {
@@ -128,6 +169,8 @@ Status Context::require_instance(const char *operation) const {
 Status Context::load(const uint8_t *bytes, size_t size) {
   if (Status s = require({State::context_created}, "load"); !s)
     return s;
+  if (options_error_)
+    return fail(*options_error_);
   if (bytes == nullptr && size > 0)
     return fail(make_error(ErrorKind::invalid_argument, "null module buffer"));
   Result<engine::ModulePtr> module =
@@ -142,6 +185,8 @@ Status Context::load(const uint8_t *bytes, size_t size) {
 Status Context::load_precompiled(const uint8_t *bytes, size_t size) {
   if (Status s = require({State::context_created}, "load_precompiled"); !s)
     return s;
+  if (options_error_)
+    return fail(*options_error_);
   if (bytes == nullptr && size > 0)
     return fail(make_error(ErrorKind::invalid_argument, "null module buffer"));
   Result<engine::ModulePtr> module = engine::deserialize(engine_, bytes, size);
@@ -197,15 +242,27 @@ Status Context::instantiate(HostFunction default_function,
                                                   " " + imp.signature));
   }
   import_functions_ = std::move(functions);
+  engine::InstanceSettings settings;
+  settings.max_memory_bytes = options_.max_memory_bytes;
+  settings.max_table_elements = options_.max_table_elements;
+  settings.max_wasm_stack = options_.max_stack_bytes;
+  settings.fuel = options_.fuel_per_call;
+  settings.stop_requested = &stop_requested_;
   Result<std::unique_ptr<engine::Instance>> made = engine::Instance::create(
       engine_, module_,
       [this](size_t index, const wasm_val_t *args, wasm_val_t *results) {
         return answer_import(index, args, results);
-      });
+      },
+      settings);
   if (!made) {
     import_functions_.clear();
-    return fail(made.error());
+    Error error = made.error();
+    if (stop_requested_.exchange(false))
+      error = make_error(ErrorKind::interrupted,
+                         "instantiation interrupted: " + error.message);
+    return fail(error);
   }
+  std::lock_guard<std::mutex> lock(instance_mutex_);
   instance_ = std::move(made.value());
   state_ = State::instantiated;
   return {};
@@ -247,11 +304,37 @@ Status Context::run_call(const FuncSig &sig,
   results.clear();
   for (ValType t : sig.results)
     results.push_back(zero_value(t));
+  const bool top_level = call_depth_ == 0;
+  if (top_level) {
+    if (stop_requested_.exchange(false))
+      return fail(make_error(ErrorKind::interrupted,
+                             "interrupted before the call started"));
+    if (options_.fuel_per_call > 0)
+      if (Status fuel = instance_->set_fuel(options_.fuel_per_call); !fuel)
+        return fail(fuel.error());
+    if (call_timeout_ms_ > 0)
+      watchdog::arm(this, watchdog::Clock::now() +
+                              std::chrono::milliseconds(call_timeout_ms_));
+  }
   State before = state_;
   state_ = State::running_export;
   ++call_depth_;
   Status status = invoke(results.data());
   --call_depth_;
+  if (top_level) {
+    if (call_timeout_ms_ > 0)
+      watchdog::disarm(this);
+    // A stop that came in time decides what the failure was; one that came
+    // too late to matter is simply dropped.
+    const bool timed_out = timed_out_.exchange(false);
+    const bool stopped = stop_requested_.exchange(false);
+    if (!status && timed_out)
+      status = make_error(ErrorKind::timeout,
+                          "call exceeded its time limit of " +
+                              std::to_string(call_timeout_ms_) + " ms");
+    else if (!status && stopped)
+      status = make_error(ErrorKind::interrupted, "call interrupted");
+  }
   if (state_ == State::destroyed) {
     if (status)
       status = make_error(ErrorKind::invalid_state,

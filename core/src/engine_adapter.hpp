@@ -7,6 +7,7 @@
 // interrupt, meter or resume a running call on every engine.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -32,9 +33,24 @@ const char *name();
 bool attach_thread();
 void detach_thread();
 
-/// Creates the process engine from `config` (consumed; null = defaults) with
-/// the features hb_beamr promises switched on.
-Result<EnginePtr> create_engine(wasm_config_t *config);
+/// Settings that an engine fixes for every module it compiles, so contexts
+/// that differ in them need engines of their own.
+struct EngineProfile {
+  bool consume_fuel = false;   ///< meter calls with fuel
+  bool deterministic = false;  ///< canonical NaNs, no nondeterminism
+  uint64_t max_wasm_stack = 0; ///< native stack for wasm; 0: default
+
+  bool operator==(const EngineProfile &o) const {
+    return consume_fuel == o.consume_fuel && deterministic == o.deterministic &&
+           max_wasm_stack == o.max_wasm_stack;
+  }
+};
+
+/// Creates an engine from `config` (consumed; null = defaults) with the
+/// features hb_beamr promises switched on and `profile` applied. An engine
+/// that cannot honour the profile fails with `unsupported`.
+Result<EnginePtr> create_engine(wasm_config_t *config,
+                                const EngineProfile &profile);
 
 /// A compiled module; immutable and shareable between instances.
 class Module;
@@ -60,14 +76,37 @@ struct MemoryView {
   bool is64;
 };
 
+/// Wakes every running instance of `engine` so that each checks its stop
+/// flag (used while a start function runs, before its Instance exists).
+/// Engines that can only interrupt a known instance do nothing here.
+void interrupt_all(const EnginePtr &engine);
+
+/// Per-instance settings. Zero means no limit of our own.
+struct InstanceSettings {
+  uint64_t max_memory_bytes = 0;
+  uint64_t max_table_elements = 0;
+  uint64_t max_wasm_stack =
+      0;             ///< the engine profile's, for per-instance stacks
+  uint64_t fuel = 0; ///< for the start function, if metering
+  /// Set (from any thread) when the running call must stop; the adapter
+  /// checks it whenever interrupt() wakes the instance. Outlives the instance.
+  const std::atomic<bool> *stop_requested = nullptr;
+};
+
 /// A store with one instance of a module in it.
 class Instance {
 public:
   /// Instantiates `module`; function imports go to `handler`, other imports
   /// get fresh objects of their type.
-  static Result<std::unique_ptr<Instance>> create(const EnginePtr &engine,
-                                                  const ModulePtr &module,
-                                                  ImportHandler handler);
+  static Result<std::unique_ptr<Instance>>
+  create(const EnginePtr &engine, const ModulePtr &module,
+         ImportHandler handler, const InstanceSettings &settings);
+
+  /// Makes a running call look at *settings.stop_requested promptly and fail
+  /// if it is set. Thread-safe; cheap; harmless when nothing runs.
+  void interrupt();
+  /// Gives the next call `fuel` to spend (engines with metering only).
+  Status set_fuel(uint64_t fuel);
   ~Instance();
 
   Result<FuncSig> export_signature(std::string_view name);

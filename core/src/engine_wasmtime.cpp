@@ -209,7 +209,8 @@ const char *name() { return "wasmtime"; }
 bool attach_thread() { return false; }
 void detach_thread() {}
 
-Result<EnginePtr> create_engine(wasm_config_t *config) {
+Result<EnginePtr> create_engine(wasm_config_t *config,
+                                const EngineProfile &profile) {
   if (config == nullptr)
     config = wasm_config_new();
   if (config == nullptr)
@@ -221,10 +222,26 @@ Result<EnginePtr> create_engine(wasm_config_t *config) {
   wasmtime_config_wasm_simd_set(config, true);
   wasmtime_config_gc_support_set(config, true);
   wasmtime_config_wasm_exceptions_set(config, true);
+  // Interruption and time limits advance the engine's epoch; a store whose
+  // deadline passes asks its callback whether to stop (see Instance::Impl).
+  wasmtime_config_epoch_interruption_set(config, true);
+  if (profile.consume_fuel)
+    wasmtime_config_consume_fuel_set(config, true);
+  if (profile.deterministic) {
+    wasmtime_config_cranelift_nan_canonicalization_set(config, true);
+    // Threads, the other nondeterministic feature, are not built in at all.
+    wasmtime_config_wasm_relaxed_simd_deterministic_set(config, true);
+  }
+  if (profile.max_wasm_stack > 0)
+    wasmtime_config_max_wasm_stack_set(config, profile.max_wasm_stack);
   wasm_engine_t *engine = wasm_engine_new_with_config(config);
   if (engine == nullptr)
     return make_error(ErrorKind::engine_init, "cannot create Wasmtime engine");
   return EnginePtr(engine, wasm_engine_delete);
+}
+
+void interrupt_all(const EnginePtr &engine) {
+  wasmtime_engine_increment_epoch(engine.get());
 }
 
 class Module {
@@ -328,9 +345,26 @@ struct Instance::Impl {
   // backtrace, and callers want the text the host gave.
   std::string host_trap_message;
 
+  const std::atomic<bool> *stop_requested = nullptr;
+
   ~Impl() {
     if (store != nullptr)
       wasmtime_store_delete(store);
+  }
+
+  // Runs when the engine's epoch passes this store's deadline, which happens
+  // only when somebody calls interrupt(): stop if asked to, else carry on.
+  static wasmtime_error_t *on_epoch(wasmtime_context_t *, void *data,
+                                    uint64_t *delta,
+                                    wasmtime_update_deadline_kind_t *kind) {
+    auto *self = static_cast<Impl *>(data);
+    if (self->stop_requested != nullptr && self->stop_requested->load()) {
+      static const char text[] = "interrupted";
+      return wasmtime_error_new(text);
+    }
+    *delta = 1;
+    *kind = WASMTIME_UPDATE_DEADLINE_CONTINUE;
+    return nullptr;
   }
 
   static wasm_trap_t *trampoline(void *env, wasmtime_caller_t *caller,
@@ -470,9 +504,9 @@ Status Instance::Impl::invoke(const wasmtime_func_t &func,
 Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Instance::~Instance() = default;
 
-Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
-                                                   const ModulePtr &module,
-                                                   ImportHandler handler) {
+Result<std::unique_ptr<Instance>>
+Instance::create(const EnginePtr &engine, const ModulePtr &module,
+                 ImportHandler handler, const InstanceSettings &settings) {
   auto impl = std::make_unique<Impl>();
   impl->engine = engine;
   impl->module = module;
@@ -482,6 +516,21 @@ Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
     return make_error(ErrorKind::allocation, "cannot create store");
   impl->active = wasmtime_store_context(impl->store);
   wasmtime_context_t *ctx = impl->active;
+  impl->stop_requested = settings.stop_requested;
+  wasmtime_store_epoch_deadline_callback(impl->store, &Impl::on_epoch,
+                                         impl.get(), nullptr);
+  wasmtime_context_set_epoch_deadline(ctx, 1);
+  auto limit = [](uint64_t value) {
+    return value == 0 ? int64_t{-1} : static_cast<int64_t>(value);
+  };
+  if (settings.max_memory_bytes > 0 || settings.max_table_elements > 0)
+    wasmtime_store_limiter(impl->store, limit(settings.max_memory_bytes),
+                           limit(settings.max_table_elements), -1, -1, -1);
+  if (settings.fuel > 0)
+    if (wasmtime_error_t *err = wasmtime_context_set_fuel(ctx, settings.fuel)) {
+      ErrorPtr owned(err);
+      return make_error(ErrorKind::unsupported, message_of(err));
+    }
 
   wasm_importtype_vec_t types;
   wasmtime_module_imports(module->raw_, &types);
@@ -696,6 +745,18 @@ Status Instance::global_set(std::string_view name, const wasm_val_t &value) {
 }
 
 void *Instance::store_handle() { return impl_->active; }
+
+void Instance::interrupt() {
+  wasmtime_engine_increment_epoch(impl_->engine.get());
+}
+
+Status Instance::set_fuel(uint64_t fuel) {
+  if (wasmtime_error_t *err = wasmtime_context_set_fuel(impl_->active, fuel)) {
+    ErrorPtr owned(err);
+    return make_error(ErrorKind::unsupported, message_of(err));
+  }
+  return {};
+}
 
 wasm_trap_t *new_trap(void *, std::string_view message) {
   return wasmtime_trap_new(message.data(), message.size());

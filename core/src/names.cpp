@@ -18,6 +18,8 @@ const char *error_kind_name(ErrorKind kind) {
   case ErrorKind::invalid_argument: return "invalid_argument";
   case ErrorKind::out_of_bounds: return "out_of_bounds";
   case ErrorKind::unsupported: return "unsupported";
+  case ErrorKind::interrupted: return "interrupted";
+  case ErrorKind::timeout: return "timeout";
   }
   return "unknown";
 }

@@ -4,15 +4,20 @@
 
 #include <atomic>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "engine_adapter.hpp"
 #include "module_cache.hpp"
 #include "runtime_internal.hpp"
+#include "watchdog.hpp"
 
 namespace hb_beamr::runtime {
 namespace {
 std::mutex mutex;
-engine::EnginePtr current;
+engine::EnginePtr current; // the default profile's engine
+// Engines for other profiles, made on first use.
+std::vector<std::pair<engine::EngineProfile, engine::EnginePtr>> profiled;
 uint64_t generation = 0; // 0: never initialized
 bool destroyed = false;
 // Read on every context operation, so kept lock-free.
@@ -27,7 +32,8 @@ Status init(wasm_config_t *config) {
     return make_error(ErrorKind::invalid_state,
                       "runtime is already initialized");
   }
-  Result<engine::EnginePtr> made = engine::create_engine(config);
+  Result<engine::EnginePtr> made =
+      engine::create_engine(config, engine::EngineProfile{});
   if (!made)
     return made.error();
   current = made.value();
@@ -41,7 +47,9 @@ void destroy() {
   std::lock_guard<std::mutex> lock(mutex);
   if (!current)
     return;
+  watchdog::shutdown();
   current.reset();
+  profiled.clear();
   module_cache::clear();
   live_generation = 0;
   destroyed = true;
@@ -68,9 +76,20 @@ ThreadEnv::~ThreadEnv() {
     engine::detach_thread();
 }
 
-Snapshot snapshot() {
+Snapshot snapshot(const engine::EngineProfile &profile) {
   std::lock_guard<std::mutex> lock(mutex);
-  return Snapshot{current, current ? generation : 0};
+  if (!current)
+    return Snapshot{nullptr, 0, std::nullopt};
+  if (profile == engine::EngineProfile{})
+    return Snapshot{current, generation, std::nullopt};
+  for (auto &[p, e] : profiled)
+    if (p == profile)
+      return Snapshot{e, generation, std::nullopt};
+  Result<engine::EnginePtr> made = engine::create_engine(nullptr, profile);
+  if (!made)
+    return Snapshot{nullptr, generation, made.error()};
+  profiled.emplace_back(profile, made.value());
+  return Snapshot{made.value(), generation, std::nullopt};
 }
 
 uint64_t current_generation() { return live_generation; }

@@ -172,9 +172,10 @@ invalid_state_error(hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_lib_rc_t rc,
 }
 
 bool engine_supports(Feature) {
-  // Wasmtime has everything; this WAMR build (fast interpreter) lacks all
-  // three: no memory64 in the fast interpreter, no AOT loader, and no SIMD
-  // (its SIMDe dependency is fetched from the network at build time).
+  // Wasmtime has everything; this WAMR build (fast interpreter) lacks all of
+  // these: no memory64 in the fast interpreter, no AOT loader, no SIMD (its
+  // SIMDe dependency is fetched from the network at build time), no
+  // instruction metering and no NaN canonicalization.
   return std::string(runtime::engine_name()) != "wamr";
 }
 
@@ -184,6 +185,8 @@ std::string missing_reason(Feature feature) {
   case Feature::memory64: what = "memory64"; break;
   case Feature::precompiled: what = "precompiled modules"; break;
   case Feature::simd: what = "SIMD (v128)"; break;
+  case Feature::fuel: what = "fuel metering"; break;
+  case Feature::deterministic: what = "deterministic mode"; break;
   }
   return std::string(what) + " not available on engine " +
          runtime::engine_name() + " in this build";

@@ -89,9 +89,11 @@ invalid_state_error(hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_lib_rc_t rc,
 /// What only some engine builds can do. Tests of these skip, with the reason,
 /// on an engine that cannot.
 enum class Feature {
-  memory64,    ///< 64-bit linear memories
-  precompiled, ///< serialize_module / load_precompiled_module
-  simd,        ///< modules using v128 (fixture simd.wat)
+  memory64,      ///< 64-bit linear memories
+  precompiled,   ///< serialize_module / load_precompiled_module
+  simd,          ///< modules using v128 (fixture simd.wat)
+  fuel,          ///< ContextOptions::fuel_per_call
+  deterministic, ///< ContextOptions::deterministic
 };
 
 /// Whether the engine compiled in (runtime::engine_name()) can do `feature`.

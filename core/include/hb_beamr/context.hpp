@@ -1,10 +1,13 @@
 // A context is one WebAssembly instance with its store, module and state.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +47,30 @@ class Instance;
 class Module;
 } // namespace engine
 
+/// Limits and modes of one context, fixed when it is created. Zero means "no
+/// limit of our own" everywhere.
+struct ContextOptions {
+  /// Largest size of any linear memory, in bytes. A memory.grow past it fails
+  /// inside WebAssembly (returns -1), as the spec allows; a module whose
+  /// initial memory is larger fails to instantiate.
+  uint64_t max_memory_bytes = 0;
+  /// Largest number of elements of any table (table.grow fails past it).
+  uint64_t max_table_elements = 0;
+  /// Fuel (roughly, WebAssembly instructions) each top-level call may spend;
+  /// running out traps with "all fuel consumed". Engines without fuel refuse
+  /// to load with `unsupported`.
+  uint64_t fuel_per_call = 0;
+  /// Native stack WebAssembly may use, in bytes (engine default if 0; 512 KiB
+  /// on Wasmtime). The thread running the context must have this much stack
+  /// plus about 1 MiB for the host; at most 64 MiB.
+  uint64_t max_stack_bytes = 0;
+  /// Deterministic execution for replay: NaN results are canonicalized and
+  /// nondeterministic features are off, so the same inputs give the same bits
+  /// on every machine. Engines that cannot promise it refuse with
+  /// `unsupported`.
+  bool deterministic = false;
+};
+
 /// One WebAssembly module instance: store + module + instance + state.
 ///
 /// Not thread-safe: use a context from one thread at a time (any thread, not
@@ -53,8 +80,9 @@ class Context {
 public:
   /// Creates a context on the current runtime. Its state is CONTEXT_CREATED, or
   /// UNINITIALIZED if no runtime exists (every operation then fails with
-  /// invalid_state). Returns null only if memory is exhausted.
-  static std::unique_ptr<Context> create();
+  /// invalid_state). Returns null only if memory is exhausted. Options the
+  /// engine cannot honour make load() fail with `unsupported`.
+  static std::unique_ptr<Context> create(const ContextOptions &options = {});
   ~Context();
   Context(const Context &) = delete;
   Context &operator=(const Context &) = delete;
@@ -99,6 +127,24 @@ public:
   /// funcref table), as call_indirect would. Same states and errors as call().
   Status call_indirect(uint64_t index, const std::vector<wasm_val_t> &args,
                        std::vector<wasm_val_t> &results);
+
+  /// Stops the call in progress, or else the next top-level call, with
+  /// `interrupted`, as soon as the engine notices (at the next loop iteration
+  /// or function entry, typically microseconds). Thread-safe: this is the one
+  /// method that may be called from any thread while another uses the
+  /// context. The instance stays usable afterwards (state TRAPPED).
+  void interrupt();
+
+  /// Limits every later top-level call to `milliseconds` of wall-clock time
+  /// (0: no limit, the default); a call past it fails with `timeout`, within a
+  /// few milliseconds of the deadline. Nested calls count toward the call
+  /// that contains them. The instance stays usable afterwards.
+  void set_call_timeout(uint64_t milliseconds) {
+    call_timeout_ms_ = milliseconds;
+  }
+
+  /// The options this context was created with.
+  const ContextOptions &options() const { return options_; }
 
   /// Signature of an exported function (from MODULE_LOADED on) / of a
   /// function-table entry (needs an instance: INSTANTIATED, TRAPPED or
@@ -155,6 +201,18 @@ private:
                   const std::function<Status(wasm_val_t *)> &invoke);
   Status answer_import(size_t index, const wasm_val_t *args,
                        wasm_val_t *results);
+
+  // The engine's error for options it cannot honour; load() reports it.
+  std::optional<Error> options_error_;
+  ContextOptions options_;
+  uint64_t call_timeout_ms_ = 0;
+  // Set by interrupt() (any thread) and by the watchdog at a deadline; read
+  // by the engine while a call runs; cleared when a top-level call ends.
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> timed_out_{false};
+  // Guards instance_ against interrupt() from another thread.
+  mutable std::mutex instance_mutex_;
+  friend void watchdog_expire(Context &);
 
   State state_;
   uint64_t runtime_generation_;

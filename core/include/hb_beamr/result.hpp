@@ -21,6 +21,8 @@ enum class ErrorKind {
   invalid_argument, ///< Wrong argument count/type, bad table index, ...
   out_of_bounds,    ///< A memory access outside linear memory.
   unsupported,      ///< The engine or this build cannot do it.
+  interrupted,      ///< The call was stopped by Context::interrupt().
+  timeout,          ///< The call ran past its time limit and was stopped.
 };
 
 /// Stable lower-case name of an error kind ("trap", "invalid_state", ...).
