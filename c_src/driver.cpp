@@ -4,6 +4,7 @@
 #include <erl_driver.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -53,9 +54,7 @@ ErlDrvData drv_start(ErlDrvPort port, char * /*command*/) {
     auto data = std::make_unique<PortData>();
     data->port = port;
     data->instance =
-        InstanceThread::start(driver_mk_port(port), driver_connected(port));
-    if (!data->instance)
-      return ERL_DRV_ERROR_GENERAL;
+        InstanceThread::create(driver_mk_port(port), driver_connected(port));
     return reinterpret_cast<ErlDrvData>(data.release());
   } catch (const std::bad_alloc &) {
     errno = ENOMEM;
@@ -66,8 +65,9 @@ ErlDrvData drv_start(ErlDrvPort port, char * /*command*/) {
 void drv_stop(ErlDrvData handle) {
   std::unique_ptr<PortData> data(reinterpret_cast<PortData *>(handle));
   if (!data->instance->stop()) {
-    // The thread is still running WebAssembly and holds driver code: the
-    // driver must never be unloaded under it.
+    // Rare: the thread is busy with work that cannot be interrupted (running
+    // WebAssembly is) and still runs driver code, so the driver must never
+    // be unloaded under it.
     driver_lock_driver(data->port);
   }
   data->instance.reset();
@@ -76,11 +76,15 @@ void drv_stop(ErlDrvData handle) {
 
 // Answers {info, Tag} right here: it needs nothing from the thread.
 void reply_info(Link &link, const Tag &tag) {
+  const runtime::ModuleCacheStats cache = runtime::module_cache_stats();
   TermBuffer term;
-  term.tuple(2).atom("ok").list(3);
+  term.tuple(2).atom("ok").list(6);
   term.tuple(2).atom("engine").atom(runtime::engine_name());
   term.tuple(2).atom("contexts").uinteger(Context::live_count());
   term.tuple(2).atom("threads").uinteger(live_threads());
+  term.tuple(2).atom("module_cache_hits").uinteger(cache.hits);
+  term.tuple(2).atom("module_cache_misses").uinteger(cache.misses);
+  term.tuple(2).atom("modules_cached").uinteger(cache.entries);
   term.nil();
   link.send(tag, term);
 }
@@ -100,12 +104,27 @@ void drv_output(ErlDrvData handle, char *buf, ErlDrvSizeT len) {
       reply_info(link, command.tag);
       return;
     }
+    if (command.op == Op::ping) {
+      TermBuffer term;
+      term.atom("pong");
+      link.send(command.tag, term);
+      return;
+    }
     data->instance->post(std::move(command));
   } catch (const std::bad_alloc &) {
     TermBuffer term;
     encode_error_atom(term, "enomem");
     link.send(undefined_tag(), term);
   }
+}
+
+// erlang:port_control(Port, 0, _) returns an empty reply at once: the cheapest
+// round trip into the driver, a floor for the benchmarks. Other commands
+// raise badarg.
+ErlDrvSSizeT drv_control(ErlDrvData /*handle*/, unsigned int command,
+                         char * /*buf*/, ErlDrvSizeT /*len*/, char ** /*rbuf*/,
+                         ErlDrvSizeT /*rlen*/) {
+  return command == 0 ? 0 : -1;
 }
 
 ErlDrvEntry make_entry() {
@@ -115,6 +134,7 @@ ErlDrvEntry make_entry() {
   entry.start = drv_start;
   entry.stop = drv_stop;
   entry.output = drv_output;
+  entry.control = drv_control;
   entry.driver_name = const_cast<char *>("hb_beamr");
   entry.finish = drv_finish;
   entry.extended_marker = ERL_DRV_EXTENDED_MARKER;

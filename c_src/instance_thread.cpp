@@ -18,16 +18,35 @@ namespace hb_beamr::driver {
 namespace {
 
 constexpr uint64_t kPageSize = 65536;
-// Stack for an instance thread, in kilowords: 8 MiB on 64-bit. Wasmtime runs
-// WebAssembly on the calling thread's stack and allows it 512 KiB by default.
-constexpr int kStackKiloWords = static_cast<int>(8 * 1024 / sizeof(void *));
-// How long stop() waits for a thread that is busy before leaving it to
-// finish on its own. Short: stop runs on a scheduler.
-constexpr auto kStopGrace = std::chrono::milliseconds(50);
+constexpr uint64_t kMiB = uint64_t{1} << 20;
+// Stack of an instance thread. Wasmtime runs WebAssembly on the calling
+// thread's stack (512 KiB of it by default, max_stack if set), and the host
+// needs its own share on top: the thread gets max(8 MiB, max_stack + 2 MiB).
+// Only the pages a call touches become resident.
+constexpr uint64_t kDefaultStackBytes = 8 * kMiB;
+constexpr uint64_t kHostStackBytes = 2 * kMiB;
+// ERTS gives a driver thread at most 64 MiB of stack (on 64-bit).
+constexpr uint64_t kMaxThreadStackBytes = 64 * kMiB;
+constexpr uint64_t kMaxWasmStackBytes = kMaxThreadStackBytes - kHostStackBytes;
+// How long stop() waits for a busy thread, interrupting it meanwhile, before
+// leaving it to finish on its own. Interrupted WebAssembly stops within
+// microseconds; stop runs on a scheduler, so this stays short.
+constexpr auto kStopGrace = std::chrono::milliseconds(500);
+// Call time limits longer than this (about 35 years) mean "no limit"; the
+// core's clock could not represent their deadline.
+constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
+
+using Clock = std::chrono::steady_clock;
+
+// A thread left running by stop(), with what is needed to interrupt it again.
+struct Orphan {
+  std::shared_ptr<ThreadRecord> record;
+  std::shared_ptr<Shared> shared;
+};
 
 struct Registry {
   DrvMutex mutex{"hb_beamr_threads"};
-  std::vector<std::shared_ptr<ThreadRecord>> orphans;
+  std::vector<Orphan> orphans;
 };
 Registry *registry = nullptr;
 std::atomic<size_t> live{0};
@@ -42,15 +61,31 @@ void join(ThreadRecord &record) {
 class Worker {
 public:
   explicit Worker(Shared &shared) : shared_(shared) {}
+  // Also when run() is left by an exception: the interruptor must never see
+  // a destroyed context.
+  ~Worker() { set_context(nullptr); }
+  Worker(const Worker &) = delete;
+  Worker &operator=(const Worker &) = delete;
 
   void run() {
     while (std::optional<Command> command = shared_.mailbox.pop()) {
       handle_safely(*command);
     }
-    context_.reset();
+    set_context(nullptr);
   }
 
 private:
+  // Replaces the context, keeping the interruptor's pointer valid: it never
+  // sees a context being destroyed.
+  void set_context(std::unique_ptr<Context> context) {
+    shared_.interruptor.attach(context.get());
+    std::swap(context_, context);
+    context.reset(); // the old one, outside the interruptor's lock
+  }
+
+  // Whether the outermost call's time limit has passed.
+  bool past_deadline() const { return deadline_ && Clock::now() >= *deadline_; }
+
   void reply(const Tag &tag, const TermBuffer &term) {
     shared_.link.send(tag, term);
   }
@@ -104,7 +139,8 @@ private:
     case Op::write: return do_write(command);
     case Op::serialize: return do_serialize(command);
     case Op::deserialize: return do_deserialize(command);
-    case Op::info: return reply_error(command.tag, "badarg"); // driver's job
+    case Op::info:
+    case Op::ping: return reply_error(command.tag, "badarg"); // driver's job
     }
     reply_error(command.tag, "badarg");
   }
@@ -119,7 +155,7 @@ private:
   void do_init(Command &command) {
     if (context_)
       return reply_error(command.tag, "already_initialized");
-    std::unique_ptr<Context> context = Context::create();
+    std::unique_ptr<Context> context = Context::create(command.options);
     if (!context)
       return reply_error(command.tag, "enomem");
     const Status loaded =
@@ -130,15 +166,16 @@ private:
     command.bytes = {};
     if (!loaded)
       return reply_core_error(command.tag, loaded.error());
-    // Imports called by a start function go to the init's caller.
+    // Imports called by a start function go to the init's caller. From here
+    // on, stopping the port interrupts the start function.
     Context *raw = context.get();
-    context_ = std::move(context);
+    set_context(std::move(context));
     calls_.push_back(command.tag);
     const Status made = raw->instantiate(
         [this](HostCall &call) { return on_import(call); }, {});
     calls_.pop_back();
     if (!made) {
-      context_.reset();
+      set_context(nullptr);
       return reply_core_error(command.tag, made.error());
     }
     TermBuffer term;
@@ -205,13 +242,33 @@ private:
       return reply_error(command.tag, "invalid_args");
     }
     std::vector<wasm_val_t> results;
+    // Only an outermost call's time limit counts; nested calls run within it.
+    const bool outermost = calls_.empty();
+    if (outermost) {
+      const uint64_t limit =
+          command.timeout_ms > kMaxTimeoutMs ? 0 : command.timeout_ms;
+      context_->set_call_timeout(limit);
+      deadline_.reset();
+      if (limit > 0)
+        deadline_ = Clock::now() + std::chrono::milliseconds(limit);
+    }
     calls_.push_back(command.tag);
     const Status called =
         indirect ? context_->call_indirect(command.index, args, results)
                  : context_->call(command.name, args, results);
     calls_.pop_back();
-    if (!called)
+    const bool late = past_deadline();
+    if (outermost)
+      deadline_.reset();
+    if (!called) {
+      // A call that failed once its deadline had passed failed because of
+      // it, whatever the engine made of the interruption.
+      if (late || called.error().kind == ErrorKind::timeout)
+        return reply_error(command.tag, "timeout");
+      if (called.error().kind == ErrorKind::interrupted)
+        return reply_error(command.tag, "interrupted");
       return reply_core_error(command.tag, called.error());
+    }
     if (results.size() != signature.results.size()) {
       return reply_core_error(command.tag, make_error(ErrorKind::invalid_state,
                                                       "result count mismatch"));
@@ -387,6 +444,14 @@ private:
           reply_error(command->tag, "no_pending_import");
         continue;
       }
+      // The import was answered after the call's deadline: WebAssembly does
+      // not resume, the call fails now.
+      if (past_deadline()) {
+        return make_error(ErrorKind::timeout,
+                          "call exceeded its time limit while its import " +
+                              import.module + "." + import.name +
+                              " was answered");
+      }
       if (command->op == Op::import_error) {
         return make_error(ErrorKind::trap, std::string(command->bytes.begin(),
                                                        command->bytes.end()));
@@ -404,6 +469,8 @@ private:
 
   Shared &shared_;
   std::unique_ptr<Context> context_;
+  // When the outermost call in progress must end, if it has a time limit.
+  std::optional<Clock::time_point> deadline_;
   std::vector<Tag> calls_;       // calls in progress, innermost last
   std::deque<Command> deferred_; // answers for outer calls, kept for later
 };
@@ -491,6 +558,22 @@ void Link::close() {
   open_ = false;
 }
 
+// ---- Interruptor -----------------------------------------------------------
+
+void Interruptor::attach(Context *context) {
+  DrvLock lock(mutex_);
+  context_ = context;
+  if (context_ != nullptr && interrupted_)
+    context_->interrupt();
+}
+
+void Interruptor::interrupt() {
+  DrvLock lock(mutex_);
+  interrupted_ = true;
+  if (context_ != nullptr)
+    context_->interrupt(); // thread-safe in the core
+}
+
 // ---- Mailbox ---------------------------------------------------------------
 
 bool Mailbox::push(Command &&command) {
@@ -534,31 +617,72 @@ InstanceThread::~InstanceThread() {
     (void)stop();
 }
 
-std::unique_ptr<InstanceThread> InstanceThread::start(ErlDrvTermData port,
-                                                      ErlDrvTermData owner) {
+std::unique_ptr<InstanceThread> InstanceThread::create(ErlDrvTermData port,
+                                                       ErlDrvTermData owner) {
   auto shared = std::make_shared<Shared>(port, owner);
   auto record = std::make_shared<ThreadRecord>();
-  auto start = std::make_unique<ThreadStart>(ThreadStart{shared, record});
+  return std::unique_ptr<InstanceThread>(
+      new InstanceThread(std::move(shared), std::move(record)));
+}
 
+bool InstanceThread::start_thread(const Command &first) {
+  uint64_t stack = kDefaultStackBytes;
+  if (first.op == Op::init) {
+    const uint64_t wasm_stack = first.options.max_stack_bytes;
+    if (wasm_stack > kMaxWasmStackBytes) {
+      TermBuffer term;
+      encode_core_error(
+          term, make_error(ErrorKind::invalid_argument,
+                           "max_stack may be at most " +
+                               std::to_string(kMaxWasmStackBytes) + " bytes"));
+      shared_->link.send(first.tag, term);
+      return false;
+    }
+    stack = std::max(stack, wasm_stack + kHostStackBytes);
+  }
+  auto start = std::make_unique<ThreadStart>(ThreadStart{shared_, record_});
   ErlDrvThreadOpts *opts =
       erl_drv_thread_opts_create(const_cast<char *>("hb_beamr"));
-  if (opts == nullptr)
-    return nullptr;
-  opts->suggested_stack_size = kStackKiloWords;
-  ++live;
-  const int rc =
-      erl_drv_thread_create(const_cast<char *>("hb_beamr_instance"),
-                            &record->tid, thread_main, start.get(), opts);
-  erl_drv_thread_opts_destroy(opts);
+  int rc = -1;
+  if (opts != nullptr) {
+    // In kilowords, rounded up.
+    const uint64_t kiloword = 1024 * sizeof(void *);
+    opts->suggested_stack_size =
+        static_cast<int>((stack + kiloword - 1) / kiloword);
+    ++live;
+    rc = erl_drv_thread_create(const_cast<char *>("hb_beamr_instance"),
+                               &record_->tid, thread_main, start.get(), opts);
+    erl_drv_thread_opts_destroy(opts);
+    if (rc != 0)
+      --live;
+  }
   if (rc != 0) {
-    --live;
-    return nullptr;
+    TermBuffer term;
+    encode_core_error(term, make_error(ErrorKind::allocation,
+                                       "cannot create the instance thread"));
+    shared_->link.send(first.tag, term);
+    return false;
   }
   (void)start.release(); // the thread owns it now
-  return std::unique_ptr<InstanceThread>(new InstanceThread(shared, record));
+  started_ = true;
+  stack_bytes_ = stack;
+  return true;
 }
 
 void InstanceThread::post(Command &&command) {
+  if (!started_ && !stopped_ && !start_thread(command))
+    return;
+  if (started_ && command.op == Op::init &&
+      command.options.max_stack_bytes > stack_bytes_ - kHostStackBytes) {
+    // The thread's stack is fixed: it would not hold this much WebAssembly.
+    TermBuffer term;
+    encode_core_error(
+        term,
+        make_error(ErrorKind::invalid_argument,
+                   "max_stack needs init to be the port's first command"));
+    shared_->link.send(command.tag, term);
+    return;
+  }
   const Tag tag = command.tag;
   if (!shared_->mailbox.push(std::move(command))) {
     TermBuffer term;
@@ -571,15 +695,21 @@ bool InstanceThread::stop() {
   stopped_ = true;
   shared_->link.close();
   const bool busy = shared_->mailbox.close();
+  if (!started_)
+    return true;
+  shared_->interruptor.interrupt();
   if (busy) {
-    const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+    const auto deadline = Clock::now() + kStopGrace;
     while (!record_->finished.load(std::memory_order_acquire) &&
-           std::chrono::steady_clock::now() < deadline) {
+           Clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      // Again: an instance whose store was being made during the first
+      // interrupt may have missed it.
+      shared_->interruptor.interrupt();
     }
     if (!record_->finished.load(std::memory_order_acquire)) {
       DrvLock lock(registry->mutex);
-      registry->orphans.push_back(record_);
+      registry->orphans.push_back(Orphan{record_, shared_});
       return false;
     }
   }
@@ -607,8 +737,8 @@ void threads_finish() {
     DrvLock lock(registry->mutex);
     // The driver is only unloaded once every orphan has finished (stop()
     // locks the driver otherwise), so these joins do not wait long.
-    for (const auto &record : registry->orphans)
-      join(*record);
+    for (const Orphan &orphan : registry->orphans)
+      join(*orphan.record);
     registry->orphans.clear();
   }
   delete registry;
@@ -621,10 +751,11 @@ void reap_threads() {
   DrvLock lock(registry->mutex);
   auto &orphans = registry->orphans;
   for (auto it = orphans.begin(); it != orphans.end();) {
-    if ((*it)->finished.load(std::memory_order_acquire)) {
-      join(**it);
+    if (it->record->finished.load(std::memory_order_acquire)) {
+      join(*it->record);
       it = orphans.erase(it);
     } else {
+      it->shared->interruptor.interrupt();
       ++it;
     }
   }

@@ -6,6 +6,8 @@
 // the thread to the port owner as {Port, Tag, Reply}:
 //
 //   init            -> {ok, Imports, Exports} | {error, Reason}
+//                      ({error, {unsupported, Message}} for options the
+//                      engine cannot honour)
 //   compile         -> {ok, Precompiled}      | {error, Reason}
 //   call, indirect  -> {ok, Results}          | {error, Reason}
 //                      preceded by any number of
@@ -17,7 +19,8 @@
 //   any, malformed  -> {error, badarg}
 //
 // Errors: {error, not_initialized | already_initialized | invalid_args |
-// out_of_bounds | no_memory | no_pending_import | badarg},
+// out_of_bounds | no_memory | no_pending_import | badarg | timeout |
+// interrupted},
 // {error, {unknown_export, Name}}, {error, {not_a_function, Name}},
 // {error, {bad_table_index, Index}}, and for failures of the core
 // {error, {Kind, Message}} with Kind one of error_kind_name() (trap, load,
@@ -32,6 +35,23 @@
 // invoke_* need, and its reply is sent before the outer import is answered.
 // Import answers for an outer call that arrive while a nested call waits are
 // kept until that call is innermost again.
+//
+// Time limits: an outermost call with a Timeout is stopped by the core's
+// watchdog once it has run that long, and answered {error, timeout}; the
+// instance stays usable. Nested calls count toward their outermost call (their
+// own Timeout is ignored), and fail with {error, timeout} too once its
+// deadline has passed. The thread cannot preempt an import being answered in
+// Erlang: an import answered after the deadline makes the call fail at once
+// with {error, timeout}.
+//
+// Threads: a port's thread is started by its first command, with a stack of
+// max(8 MiB, max_stack + 2 MiB) (max_stack from an init's options, at most
+// 62 MiB since ERTS caps driver threads at 64 MiB), and blocks on a condition
+// variable while idle. If it cannot be created the command gets
+// {error, {allocation, Message}}; an init whose max_stack is too large, or
+// does not fit the stack of a thread already started by an earlier command,
+// gets {error, {invalid_argument, Message}}. Stopping the port interrupts any
+// WebAssembly the thread runs and joins it.
 #pragma once
 
 #include <erl_driver.h>
@@ -90,12 +110,32 @@ private:
   bool busy_ = false;
 };
 
+/// Lets other threads stop the WebAssembly the instance thread runs.
+/// Thread-safe: the instance thread attaches its context, port callbacks
+/// interrupt it.
+class Interruptor {
+public:
+  /// The context the thread works on from now on (null: none). Call with null
+  /// before destroying it. A context attached after interrupt() is
+  /// interrupted at once.
+  void attach(Context *context);
+  /// Interrupts the attached context (its running call, or else its next
+  /// one), and every context attached later. May be called repeatedly.
+  void interrupt();
+
+private:
+  DrvMutex mutex_{"hb_beamr_interruptor"};
+  Context *context_ = nullptr;
+  bool interrupted_ = false;
+};
+
 /// What the port and its thread share; owned jointly, so a thread that
 /// outlives its port still has valid state.
 struct Shared {
   Shared(ErlDrvTermData port, ErlDrvTermData owner) : link(port, owner) {}
   Link link;
   Mailbox mailbox;
+  Interruptor interruptor;
 };
 
 /// Book-keeping for one instance thread.
@@ -105,35 +145,45 @@ struct ThreadRecord {
 };
 
 /// The instance thread of one port. Created by the port's start callback,
-/// stopped by its stop callback; not copyable.
+/// stopped by its stop callback; used only from the port's callbacks (which
+/// the VM never runs concurrently for one port). Not copyable.
 class InstanceThread {
 public:
-  /// Starts the thread; null if the thread could not be created.
-  static std::unique_ptr<InstanceThread> start(ErlDrvTermData port,
-                                               ErlDrvTermData owner);
+  /// The port's instance, without a thread yet: the first command starts it.
+  static std::unique_ptr<InstanceThread> create(ErlDrvTermData port,
+                                                ErlDrvTermData owner);
   ~InstanceThread();
   InstanceThread(const InstanceThread &) = delete;
   InstanceThread &operator=(const InstanceThread &) = delete;
 
-  /// Hands a command to the thread.
+  /// Hands a command to the thread, starting the thread for the first one
+  /// (an init's max_stack sizes its stack). If the thread cannot be started,
+  /// or an init's max_stack does not fit, the command is answered with an
+  /// error instead.
   void post(Command &&command);
   /// Replies from a scheduler (for commands answered without the thread).
   Link &link() { return shared_->link; }
 
-  /// Stops the instance: no more replies, the mailbox is closed and an import
-  /// being awaited fails, which unwinds the WebAssembly stack. Joins the
-  /// thread if it finishes within a short grace period and returns true.
-  /// Otherwise (WebAssembly is computing and cannot be interrupted) the
-  /// thread is left to finish on its own, is joined later by
-  /// reap_threads(), and false is returned: the caller must then keep the
-  /// driver loaded.
+  /// Stops the instance: no more replies, the mailbox is closed, an import
+  /// being awaited fails and running WebAssembly is interrupted, which
+  /// unwinds its stack. Joins the thread and returns true if it finishes
+  /// within a grace period (it normally does within milliseconds). Otherwise
+  /// (it is busy with work that cannot be interrupted, such as compiling a
+  /// large module) the thread is left to finish on its own, is interrupted
+  /// again and joined later by reap_threads(), and false is returned: the
+  /// caller must then keep the driver loaded.
   bool stop();
 
 private:
   InstanceThread(std::shared_ptr<Shared> shared,
                  std::shared_ptr<ThreadRecord> record);
+  // Starts the thread for `first`, or answers it with an error and returns
+  // false.
+  bool start_thread(const Command &first);
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<ThreadRecord> record_;
+  bool started_ = false;
+  uint64_t stack_bytes_ = 0; // of the started thread
   bool stopped_ = false;
 };
 
@@ -141,7 +191,8 @@ private:
 /// driver's init and finish callbacks.
 bool threads_init();
 void threads_finish();
-/// Joins threads that were left running by stop() and have finished since.
+/// Joins threads that were left running by stop() and have finished since,
+/// and interrupts the others again.
 void reap_threads();
 /// Instance threads currently alive.
 size_t live_threads();

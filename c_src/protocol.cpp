@@ -296,6 +296,21 @@ public:
     return skip();
   }
 
+  // An atom that is `true` or `false`.
+  bool boolean(bool &out) {
+    std::string name;
+    if (!atom(name))
+      return false;
+    if (name != "true" && name != "false")
+      return false;
+    out = name == "true";
+    return true;
+  }
+  bool map(int &arity) {
+    return type() == ERL_MAP_EXT &&
+           ei_decode_map_header(buf_, &index_, &arity) == 0 && arity >= 0;
+  }
+
   int index() const { return index_; }
 
 private:
@@ -355,8 +370,46 @@ void make_tag(const char *buf, int start, int end, Tag &out) {
   out.insert(out.end(), buf + start, buf + end);
 }
 
+// init's options map. Every key must be known and appear once (a map has no
+// duplicates); a missing key keeps its default.
+bool decode_options(Reader &in, ContextOptions &out) {
+  int arity = 0;
+  if (!in.map(arity))
+    return false;
+  for (int k = 0; k < arity; ++k) {
+    std::string key;
+    if (!in.atom(key))
+      return false;
+    bool ok = false;
+    if (key == "max_memory")
+      ok = in.unsigned64(out.max_memory_bytes);
+    else if (key == "max_table_elements")
+      ok = in.unsigned64(out.max_table_elements);
+    else if (key == "fuel")
+      ok = in.unsigned64(out.fuel_per_call);
+    else if (key == "max_stack")
+      ok = in.unsigned64(out.max_stack_bytes);
+    else if (key == "deterministic")
+      ok = in.boolean(out.deterministic);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+// A call's time limit: milliseconds or `infinity` (0).
+bool decode_timeout(Reader &in, uint64_t &out) {
+  if (in.is_integer())
+    return in.unsigned64(out);
+  std::string name;
+  if (!in.atom(name) || name != "infinity")
+    return false;
+  out = 0;
+  return true;
+}
+
 bool decode_body(Reader &in, const std::string &op, int arity, Command &out) {
-  if (op == "init" && arity == 4) {
+  if (op == "init" && (arity == 4 || arity == 5)) {
     out.op = Op::init;
     std::string mode;
     if (!in.binary(out.bytes) || !in.atom(mode))
@@ -364,19 +417,21 @@ bool decode_body(Reader &in, const std::string &op, int arity, Command &out) {
     if (mode != "wasm" && mode != "aot")
       return false;
     out.precompiled = mode == "aot";
-    return true;
+    return arity == 4 || decode_options(in, out.options);
   }
   if (op == "compile" && arity == 3) {
     out.op = Op::compile;
     return in.binary(out.bytes);
   }
-  if (op == "call" && arity == 4) {
+  if (op == "call" && (arity == 4 || arity == 5)) {
     out.op = Op::call;
-    return in.binary_text(out.name) && in.values(out.values);
+    return in.binary_text(out.name) && in.values(out.values) &&
+           (arity == 4 || decode_timeout(in, out.timeout_ms));
   }
-  if (op == "indirect_call" && arity == 4) {
+  if (op == "indirect_call" && (arity == 4 || arity == 5)) {
     out.op = Op::indirect_call;
-    return in.unsigned64(out.index) && in.values(out.values);
+    return in.unsigned64(out.index) && in.values(out.values) &&
+           (arity == 4 || decode_timeout(in, out.timeout_ms));
   }
   if (op == "import_response" && arity == 3) {
     out.op = Op::import_response;
@@ -408,6 +463,10 @@ bool decode_body(Reader &in, const std::string &op, int arity, Command &out) {
   }
   if (op == "info" && arity == 2) {
     out.op = Op::info;
+    return true;
+  }
+  if (op == "ping" && arity == 2) {
+    out.op = Op::ping;
     return true;
   }
   return false;

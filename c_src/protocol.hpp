@@ -3,13 +3,30 @@
 //
 // Commands (every one carries a Tag, usually a reference, echoed in replies):
 //   {init, Tag, Wasm :: binary(), wasm | aot}
+//   {init, Tag, Wasm :: binary(), wasm | aot, Options :: map()}
+//     Options' keys: max_memory, max_table_elements, fuel, max_stack (each a
+//     non-negative integer below 2^64; 0 means no limit) and deterministic
+//     (true | false); see hb_beamr::ContextOptions. Any other key or type
+//     makes the command malformed. max_stack also sizes the instance thread's
+//     stack, so init must be the port's first command when it is set.
 //   {compile, Tag, Wasm :: binary()}
 //   {call, Tag, Name :: binary(), Args :: [value()]}
 //   {indirect_call, Tag, Index :: non_neg_integer(), Args :: [value()]}
+//   {call | indirect_call, Tag, NameOrIndex, Args, Timeout}
+//     Timeout: milliseconds (a non-negative integer; 0 means none) or
+//     infinity. It limits the WebAssembly execution of an outermost call
+//     (nested calls count toward their outermost call); see
+//     instance_thread.hpp.
 //   {import_response, Tag, Results :: [value()]}
 //   {import_error, Tag, Message :: binary()}
 //   {size, Tag} | {read, Tag, Offset, Length} | {write, Tag, Offset, Data}
 //   {serialize, Tag} | {deserialize, Tag, Data} | {info, Tag}
+//   info is answered by the driver itself, without the instance thread:
+//   {ok, [{engine, Name}, {contexts, N}, {threads, N},
+//         {module_cache_hits, N}, {module_cache_misses, N},
+//         {modules_cached, N}]}, counters for the whole driver.
+//   {ping, Tag}: answered {Port, Tag, pong} by the driver itself, without
+//   the instance thread (the empty round trip the benchmarks measure)
 // value() is an integer, a float, nan | infinity | neg_infinity, or null for
 // a null reference.
 //
@@ -26,6 +43,7 @@
 #include <ei.h>
 #include <wasm.h>
 
+#include "hb_beamr/context.hpp"
 #include "hb_beamr/result.hpp"
 #include "hb_beamr/types.hpp"
 
@@ -108,6 +126,7 @@ enum class Op {
   serialize,
   deserialize,
   info,
+  ping,
 };
 
 /// One decoded command. Only the fields of its op are meaningful.
@@ -118,6 +137,8 @@ struct Command {
   std::string name;          ///< call: export name
   uint64_t index = 0;        ///< indirect_call: table index; read/write: offset
   uint64_t length = 0;       ///< read: byte count
+  uint64_t timeout_ms = 0;   ///< call, indirect_call: time limit, 0 = none
+  ContextOptions options;    ///< init: limits and modes
   std::vector<Value> values; ///< call args / import results
   std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
                               ///< import_error message

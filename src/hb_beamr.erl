@@ -43,32 +43,74 @@
 %%%
 %%% Errors of a call: `{invalid_args, Args}', `{unknown_export, Name}',
 %%% `{not_a_function, Name}', `{bad_table_index, Index}',
-%%% `{trap, Message}' (the instance stays usable), `not_running' (the
-%%% instance had stopped before the call) and `stopped' (it stopped during
-%%% the call). Other failures of the engine come as `{Kind, Message}' with
+%%% `{trap, Message}' (the instance stays usable), `timeout' (the call ran
+%%% past its time limit; the instance stays usable), `{badopt, timeout}',
+%%% `not_running' (the instance had stopped before the call) and `stopped'
+%%% (it stopped during the call). Other failures of the engine come as `{Kind, Message}' with
 %%% `Kind' one of `load', `link', `instantiate', `invalid_state', ...
 %%%
 %%% Stopping: {@link stop/1} answers a call in progress with
-%%% `{error, stopped}' at once. A call waiting for an import unwinds and its
-%%% thread ends. A call that is computing cannot be interrupted (the core
-%%% library offers no interruption yet): its thread finishes the computation
-%%% in the background, discards the result and frees the instance; the
-%%% driver then stays loaded for the rest of the VM's life.
+%%% `{error, stopped}' at once. A call waiting for an import unwinds; a call
+%%% that is computing, even an endless loop or a start function that never
+%%% returns, is interrupted. Either way the instance's thread ends and is
+%%% joined within milliseconds, and its memory is freed. (Only work that
+%%% cannot be interrupted, such as compiling a very large module, may outlive
+%%% a grace period of half a second; the driver then keeps itself loaded
+%%% until the VM exits, as it must while its code runs.)
+%%%
+%%% Time limits: `call/6' takes `#{timeout => Milliseconds}'. A call still
+%%% running WebAssembly past it is interrupted and returns
+%%% `{error, timeout, State}', typically within a few milliseconds of the
+%%% deadline; the instance stays usable. The limit counts from the moment
+%%% the instance starts the call (not time spent queued behind other
+%%% callers) and covers nested calls made from its import function. An
+%%% import function running in Erlang cannot be preempted: if the deadline
+%%% passes while it runs, the call fails with `timeout' as soon as it
+%%% returns, without resuming WebAssembly. On both engines the instance
+%%% stays usable after a timeout (the EUnit suite checks it on each).
+%%%
+%%% Limits: {@link start/3} bounds an instance's memory, tables, fuel per
+%%% call and native stack, and can make it deterministic; see
+%%% {@link start_opts()}. A limit reached inside WebAssembly behaves as the
+%%% WebAssembly spec says: `memory.grow' and `table.grow' return -1, running
+%%% out of fuel is `{trap, <<"all fuel consumed">>}', a too deep recursion
+%%% is `{trap, <<"call stack exhausted">>}'. None of it affects other
+%%% instances or the VM, and the instance stays usable.
+%%%
+%%% Cost: each instance is one Erlang process and one OS thread, started
+%%% with its first command, that blocks on a condition variable while idle.
+%%% The thread's stack is 8 MiB of reserved address space (max_stack + 2 MiB
+%%% if that is more), of which only the pages in use are resident. Measured
+%%% on Wasmtime (x86-64, 200 idle instances in a fresh VM), an instance
+%%% costs about 22 KiB of resident memory for a module without memory and
+%%% about 30 KiB for a small C module that has used its memory, plus the
+%%% linear-memory pages it touches. Wasmtime also reserves (without using)
+%%% about 4 GiB of address space per 32-bit linear memory. Compiled code is
+%%% shared by all instances of the same module bytes and limits profile.
+%%% 1,000 instances called at once from 1,000 processes run on 2 cores in
+%%% a few seconds.
 %%%
 %%% Below this API, {@link wasm_send/2} speaks the driver's protocol
 %%% directly: commands are tuples `{Op, Tag, ...}' (see c_src/protocol.hpp)
 %%% and every reply comes back as `{WASM, Tag, Reply}'.
 -module(hb_beamr).
 
--export([load_driver/0, start/1, start/2, compile/1]).
+-export([load_driver/0, start/1, start/2, start/3, compile/1]).
 -export([call/3, call/4, call/5, call/6]).
 -export([stop/1, wasm_send/2, serialize/1, deserialize/2]).
 -export([request/3]).
 
 -export_type([wasm/0, mode/0, extern_kind/0, import_desc/0, export_desc/0,
-              value/0, func_ref/0, import_request/0, import_fun/0]).
+              value/0, func_ref/0, import_request/0, import_fun/0,
+              start_opts/0, call_opts/0]).
 
 -define(DRIVER, "hb_beamr").
+%% The most native stack WebAssembly may get: the instance thread has
+%% max_stack + 2 MiB, and ERTS gives a driver thread at most 64 MiB.
+-define(MAX_STACK, (62 * 1024 * 1024)).
+%% Call time limits from this many milliseconds (about 35 years) on mean no
+%% limit, as in the driver.
+-define(MAX_TIMEOUT, (1 bsl 40)).
 
 -type wasm() :: pid().
 %% A running instance.
@@ -90,6 +132,35 @@
                 {ok, [value()], NewState :: term()})
       | fun((State :: term(), import_request(), Opts :: map()) ->
                 {ok, [value()], NewState :: term()}).
+-type start_opts() :: #{max_memory => pos_integer() | infinity,
+                        max_table_elements => pos_integer() | infinity,
+                        fuel => pos_integer() | infinity,
+                        max_stack => pos_integer(),
+                        deterministic => boolean()}.
+%% Limits of an instance, fixed when it starts (absent or `infinity': no
+%% limit of ours).
+%% <ul>
+%% <li>`max_memory': bytes any linear memory may grow to. `memory.grow' past
+%%     it returns -1 inside WebAssembly (and {@link deserialize/2} cannot grow
+%%     past it either); a module whose initial memory is larger fails to
+%%     start with `{instantiate, Message}'.</li>
+%% <li>`max_table_elements': elements any table may grow to (`table.grow'
+%%     returns -1 past it).</li>
+%% <li>`fuel': roughly, WebAssembly instructions each call may execute
+%%     (refilled for every call). Running out is
+%%     `{trap, <<"all fuel consumed">>}'.</li>
+%% <li>`max_stack': bytes of native stack WebAssembly may use (engine
+%%     default otherwise: 512 KiB on Wasmtime), at most 62 MiB. Recursing
+%%     deeper is `{trap, <<"call stack exhausted">>}'.</li>
+%% <li>`deterministic': `true' for bit-for-bit reproducible execution (NaNs
+%%     are canonicalized).</li>
+%% </ul>
+%% An engine that cannot honour an option refuses it with
+%% `{error, {unsupported, Message}}'.
+-type call_opts() :: #{timeout => pos_integer() | infinity, term() => term()}.
+%% Options of {@link call/6}. `timeout' limits, in milliseconds, how long the
+%% call may run WebAssembly; the whole map is also passed to an import
+%% function of arity 3.
 
 %%% ------------------------------------------------------------------------
 %%% API
@@ -112,26 +183,54 @@ load_driver() ->
             end
     end.
 
-%% @equiv start(WasmBinary, wasm)
+%% @equiv start(WasmBinary, wasm, #{})
 -spec start(binary()) ->
     {ok, wasm(), [import_desc()], [export_desc()]} | {error, term()}.
 start(WasmBinary) ->
     start(WasmBinary, wasm).
 
-%% @doc Starts an instance of a module. In mode `wasm' the binary is
-%% compiled; in mode `aot' it must come from {@link compile/1} with the same
-%% build of the engine, and a corrupt or incompatible one gives
+%% @equiv start(WasmBinary, Mode, #{})
+-spec start(binary(), mode()) ->
+    {ok, wasm(), [import_desc()], [export_desc()]} | {error, term()}.
+start(WasmBinary, Mode) ->
+    start(WasmBinary, Mode, #{}).
+
+%% @doc Starts an instance of a module, with limits. In mode `wasm' the
+%% binary is compiled; in mode `aot' it must come from {@link compile/1} with
+%% the same build of the engine, and a corrupt or incompatible one gives
 %% `{error, {load, Message}}'. Function imports are answered, during calls,
 %% by the caller's import function (and with zeros while a start function
 %% runs). The caller is the instance's owner: it stops when the owner exits.
--spec start(binary(), mode()) ->
+%%
+%% `Opts' (see {@link start_opts()}) are checked before anything starts: an
+%% unknown key or a value of the wrong type or range gives
+%% `{error, {badopt, Key}}', an option the engine cannot honour
+%% `{error, {unsupported, Message}}'. For example, an instance with at most
+%% 16 MiB of memory and ten million instructions per call:
+%% ```
+%% {ok, WASM, _, _} = hb_beamr:start(Bin, wasm, #{max_memory => 16 bsl 20,
+%%                                                fuel => 10000000})
+%% '''
+-spec start(binary(), mode(), start_opts()) ->
     {ok, wasm(), [import_desc()], [export_desc()]} | {error, term()}.
-start(WasmBinary, Mode) when is_binary(WasmBinary), (Mode =:= wasm orelse Mode =:= aot) ->
+start(WasmBinary, Mode, Opts)
+  when is_binary(WasmBinary), (Mode =:= wasm orelse Mode =:= aot), is_map(Opts) ->
+    case driver_options(Opts) of
+        {ok, DriverOpts} -> start_checked(WasmBinary, Mode, DriverOpts);
+        {error, _} = Error -> Error
+    end;
+start(_WasmBinary, _Mode, _Opts) ->
+    {error, badarg}.
+
+start_checked(WasmBinary, Mode, DriverOpts) ->
+    Ref = make_ref(),
+    Init = case map_size(DriverOpts) of
+               0 -> {init, Ref, WasmBinary, Mode};
+               _ -> {init, Ref, WasmBinary, Mode, DriverOpts}
+           end,
     case spawn_worker() of
         {ok, WASM} ->
-            Ref = make_ref(),
-            case run(WASM, Ref, {init, Ref, WasmBinary, Mode}, [], fun stub_import/2,
-                     #{}, #{}) of
+            case run(WASM, Ref, Init, [], fun stub_import/2, #{}, #{}) of
                 {ok, {Imports, Exports}, _} ->
                     {ok, WASM, Imports, Exports};
                 {error, Reason, _} ->
@@ -143,9 +242,37 @@ start(WasmBinary, Mode) when is_binary(WasmBinary), (Mode =:= wasm orelse Mode =
             end;
         {error, _} = Error ->
             Error
-    end;
-start(_WasmBinary, _Mode) ->
-    {error, badarg}.
+    end.
+
+%% Checks start options, in key order, and turns them into the driver's:
+%% no-limit values are left out.
+driver_options(Opts) ->
+    lists:foldl(
+      fun({Key, Value}, {ok, Acc}) ->
+              case driver_option(Key, Value) of
+                  {ok, omit} -> {ok, Acc};
+                  {ok, V} -> {ok, Acc#{Key => V}};
+                  error -> {error, {badopt, Key}}
+              end;
+         (_, Error) ->
+              Error
+      end, {ok, #{}}, lists:sort(maps:to_list(Opts))).
+
+driver_option(Key, infinity)
+  when Key =:= max_memory; Key =:= max_table_elements; Key =:= fuel ->
+    {ok, omit};
+driver_option(Key, N)
+  when (Key =:= max_memory orelse Key =:= max_table_elements orelse Key =:= fuel),
+       is_integer(N), N > 0, N < 1 bsl 64 ->
+    {ok, N};
+driver_option(max_stack, N) when is_integer(N), N > 0, N =< ?MAX_STACK ->
+    {ok, N};
+driver_option(deterministic, true) ->
+    {ok, true};
+driver_option(deterministic, false) ->
+    {ok, omit};
+driver_option(_Key, _Value) ->
+    error.
 
 %% @doc Compiles a WebAssembly binary to the engine's native format, for
 %% `start(Precompiled, aot)', which then loads without compiling.
@@ -197,17 +324,32 @@ call(WASM, FuncRef, Args, ImportFun, State) ->
 %% Value}, State}'. If `ImportFun' raises, the import traps, WebAssembly
 %% unwinds, and `{error, Class, Reason, Stacktrace, State}' is returned; the
 %% instance stays usable in every case.
--spec call(wasm(), func_ref(), [value()], import_fun(), term(), map()) ->
+%%
+%% `Opts' may hold `timeout' (see {@link call_opts()}): milliseconds of
+%% WebAssembly execution after which the call is interrupted and returns
+%% `{error, timeout, State}' (the instance stays usable); `infinity' (the
+%% default) means no limit. It applies to calls made from outside an import
+%% function; a call made from inside one (a nested call) ignores its own
+%% `timeout' and runs within its outer call's limit, if any. The limit
+%% counts WebAssembly execution from the moment the instance starts the
+%% call; an import function is not preempted, but if the deadline passes
+%% while it runs, the call fails with `timeout' as soon as it returns.
+%% A `timeout' that is not a positive integer or `infinity' gives
+%% `{error, {badopt, timeout}, State}'. Other keys are free for the import
+%% function.
+-spec call(wasm(), func_ref(), [value()], import_fun(), term(), call_opts()) ->
     {ok, [value()], term()} | {error, term(), term()}
     | {error, atom(), term(), list(), term()}.
 call(WASM, FuncRef, Args, ImportFun, State, Opts)
   when is_pid(WASM), is_map(Opts),
        (is_function(ImportFun, 2) orelse is_function(ImportFun, 3)) ->
-    case valid_args(Args) of
-        false ->
+    case {call_timeout(Opts), valid_args(Args)} of
+        {error, _} ->
+            {error, {badopt, timeout}, State};
+        {_, false} ->
             {error, {invalid_args, Args}, State};
-        true ->
-            case call_command(FuncRef, Args) of
+        {{ok, Timeout}, true} ->
+            case call_command(FuncRef, Args, Timeout) of
                 {ok, Ref, Command} ->
                     run(WASM, Ref, Command, Args, ImportFun, State, Opts);
                 error ->
@@ -217,9 +359,10 @@ call(WASM, FuncRef, Args, ImportFun, State, Opts)
 call(_WASM, _FuncRef, _Args, _ImportFun, State, _Opts) ->
     {error, badarg, State}.
 
-%% @doc Stops an instance: its port closes, its thread ends, and a call in
-%% progress returns `{error, stopped}'. Returns `ok', also when the instance
-%% had already stopped.
+%% @doc Stops an instance: its port closes, WebAssembly it is running is
+%% interrupted, its thread ends, and a call in progress returns
+%% `{error, stopped}'. Returns `ok', also when the instance had already
+%% stopped.
 -spec stop(wasm()) -> ok.
 stop(WASM) when is_pid(WASM) ->
     MRef = erlang:monitor(process, WASM),
@@ -281,19 +424,31 @@ valid_args([Arg | Rest]) ->
 valid_args(_) ->
     false.
 
-call_command(Index, Args) when is_integer(Index), Index >= 0 ->
+call_timeout(Opts) ->
+    case maps:find(timeout, Opts) of
+        error -> {ok, infinity};
+        {ok, infinity} -> {ok, infinity};
+        {ok, Ms} when is_integer(Ms), Ms > 0, Ms < ?MAX_TIMEOUT -> {ok, Ms};
+        {ok, Ms} when is_integer(Ms), Ms > 0 -> {ok, infinity};
+        {ok, _} -> error
+    end.
+
+call_command(Index, Args, Timeout) when is_integer(Index), Index >= 0 ->
     Ref = make_ref(),
-    {ok, Ref, {indirect_call, Ref, Index, Args}};
-call_command(Name, Args) when is_binary(Name); is_list(Name) ->
+    {ok, Ref, with_timeout({indirect_call, Ref, Index, Args}, Timeout)};
+call_command(Name, Args, Timeout) when is_binary(Name); is_list(Name) ->
     case name_to_binary(Name) of
         {ok, Bin} ->
             Ref = make_ref(),
-            {ok, Ref, {call, Ref, Bin, Args}};
+            {ok, Ref, with_timeout({call, Ref, Bin, Args}, Timeout)};
         error ->
             error
     end;
-call_command(_, _) ->
+call_command(_, _, _) ->
     error.
+
+with_timeout(Command, infinity) -> Command;
+with_timeout(Command, Ms) -> erlang:append_element(Command, Ms).
 
 %% Names in export lists are strings of UTF-8 bytes; other lists are taken
 %% as Unicode text.
@@ -475,22 +630,18 @@ worker_loop(W = #w{port = Port, owner_mon = OwnerMon}) ->
 %% run nested.
 from_client(From, {Op, Tag, _FuncRef, Args} = Command, W)
   when (Op =:= call orelse Op =:= indirect_call), is_reference(Tag), is_list(Args) ->
-    case precheck(Command, W) of
-        ok ->
-            case W#w.active =:= [] orelse maps:is_key(From, W#w.clients) of
-                true -> admit(From, Command, W);
-                false -> W#w{queued = queue:in({From, Command}, W#w.queued)}
-            end;
-        {error, Reason} ->
-            From ! {self(), Tag, {error, Reason}},
-            W
-    end;
+    from_caller(From, Tag, Command, W);
+from_client(From, {Op, Tag, _FuncRef, Args, _Timeout} = Command, W)
+  when (Op =:= call orelse Op =:= indirect_call), is_reference(Tag), is_list(Args) ->
+    from_caller(From, Tag, Command, W);
 from_client(From, {Op, Tag, _} = Command, W)
   when Op =:= import_response; Op =:= import_error ->
     to_port(Command, W),
     W#w{pending = (W#w.pending)#{Tag => From},
         awaiting = maps:remove(Tag, W#w.awaiting)};
-from_client(From, {init, Tag, _, _} = Command, W) ->
+from_client(From, Command, W)
+  when element(1, Command) =:= init, (tuple_size(Command) =:= 4 orelse tuple_size(Command) =:= 5) ->
+    Tag = element(2, Command),
     to_port(Command, W),
     W#w{init_tag = Tag, pending = (W#w.pending)#{Tag => From}};
 from_client(_From, {command, Data}, W = #w{port = Port}) ->
@@ -507,8 +658,22 @@ from_client(_From, Command, W) ->
     to_port(Command, W),
     W.
 
+from_caller(From, Tag, Command, W) ->
+    case precheck(Command, W) of
+        ok ->
+            case W#w.active =:= [] orelse maps:is_key(From, W#w.clients) of
+                true -> admit(From, Command, W);
+                false -> W#w{queued = queue:in({From, Command}, W#w.queued)}
+            end;
+        {error, Reason} ->
+            From ! {self(), Tag, {error, Reason}},
+            W
+    end.
+
 %% Checks a named call against the export list, so that a bad call never
 %% reaches the instance (the driver checks again; it alone knows the table).
+precheck({call, Tag, Name, Args, _Timeout}, W) ->
+    precheck({call, Tag, Name, Args}, W);
 precheck({call, _Tag, Name, Args}, #w{exports = Exports}) when is_binary(Name) ->
     case maps:find(Name, Exports) of
         {ok, {func, Sig}} ->

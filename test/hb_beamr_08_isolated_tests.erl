@@ -1,20 +1,48 @@
-%%% Tests that run in a child Erlang VM of their own: ones that leave the
-%%% driver locked in memory (WebAssembly that never returns).
+%%% Tests that run in a child Erlang VM of their own: ones that watch the
+%%% driver being unloaded, or that would take the VM down if the driver got
+%%% them wrong (WebAssembly that never returns, very deep native stacks).
 -module(hb_beamr_08_isolated_tests).
 
 -include_lib("eunit/include/eunit.hrl").
 
 %% Run inside the child VM.
--export([child_stop_spin/0]).
+-export([child_stop_spin/0, child_start_spin/0, child_deep_stack/0]).
+
+-define(MiB, (1024 * 1024)).
 
 stop_during_spin_test_() ->
-    %% spin() never returns and cannot be interrupted: stop still answers the
-    %% caller at once, and the driver stays loaded for good, since the
-    %% thread still runs its code.
+    %% spin() never returns: stop answers the caller at once and interrupts
+    %% it, so its thread ends and is joined, and the driver is not kept in
+    %% memory: it unloads once nobody uses it, and loads again.
+    %% (Until interruption existed, the thread ran on and the driver locked
+    %% itself in memory for good.)
     {timeout, 60,
      fun() ->
-             ?assertEqual({ok, {error, stopped}, fast, permanent, {ok, [120.0]}},
+             ?assertEqual({ok, {error, stopped}, fast,
+                           #{contexts => 1, threads => 1}, unloadable, unloaded,
+                           {ok, [120.0]}},
                           run_isolated(child_stop_spin))
+     end}.
+
+start_spin_owner_exit_test_() ->
+    %% A start function that never returns: the owner gives up (exits), the
+    %% instantiation is interrupted and everything is freed.
+    {timeout, 60,
+     fun() ->
+             ?assertEqual({ok, #{contexts => 1, threads => 1}, unloadable, unloaded},
+                          run_isolated(child_start_spin))
+     end}.
+
+deep_stack_test_() ->
+    %% max_stack near the maximum: the instance thread's stack is sized to
+    %% hold it, so recursion that uses most of it traps cleanly (or returns)
+    %% instead of overflowing the thread's real stack, which would kill the
+    %% VM.
+    {timeout, 120,
+     fun() ->
+             ?assertMatch({ok, {ok, [1000000]}, {error, {trap, <<"call stack exhausted">>}},
+                           {ok, [10]}, {error, {trap, <<"call stack exhausted">>}}},
+                          run_isolated(child_deep_stack))
      end}.
 
 child_stop_spin() ->
@@ -26,45 +54,68 @@ child_stop_spin() ->
     ok = hb_beamr:stop(WASM),
     Result = receive {spin, R} -> R after 5000 -> no_reply end,
     Elapsed = erlang:monotonic_time(millisecond) - T0,
-    Permanent = case erl_ddll:info(hb_beamr, permanent) of
-                    true -> permanent;
-                    false -> unloadable
-                end,
+    {Counts, Permanent} = probe(),
+    Unloaded = unloaded(),
     {ok, Fac, _, _} = hb_beamr:start(hb_beamr_test_util:fixture("fac")),
     FacResult = hb_beamr:call(Fac, "fac", [5.0]),
     ok = hb_beamr:stop(Fac),
     {ok, Result, case Elapsed < 2000 of true -> fast; false -> {slow, Elapsed} end,
-     Permanent, FacResult}.
+     Counts, Permanent, Unloaded, FacResult}.
+
+child_start_spin() ->
+    Self = self(),
+    {Owner, MRef} = spawn_monitor(
+                      fun() ->
+                              Self ! starting,
+                              hb_beamr:start(hb_beamr_test_util:fixture("start_spin"))
+                      end),
+    receive starting -> ok end,
+    timer:sleep(300),
+    exit(Owner, kill),
+    receive {'DOWN', MRef, process, Owner, _} -> ok end,
+    {Counts, Permanent} = probe(),
+    {ok, Counts, Permanent, unloaded()}.
+
+child_deep_stack() ->
+    {ok, W, _, _} = hb_beamr:start(hb_beamr_test_util:fixture("limits"), wasm,
+                                   #{max_stack => 62 * ?MiB}),
+    %% A million frames need tens of MiB: far more than the default 512 KiB,
+    %% and more than a thread of the default 8 MiB could hold.
+    Deep = hb_beamr:call(W, "depth", [1000000]),
+    Endless = hb_beamr:call(W, "depth", [100000000]),
+    After = hb_beamr:call(W, "depth", [10]),
+    ok = hb_beamr:stop(W),
+    {ok, D, _, _} = hb_beamr:start(hb_beamr_test_util:fixture("limits")),
+    Default = hb_beamr:call(D, "depth", [1000000]),
+    ok = hb_beamr:stop(D),
+    {ok, Deep, Endless, After, Default}.
+
+%% Once the instances above are gone: the driver's counts, seen from a new
+%% instance, and whether the driver is locked in memory.
+probe() ->
+    {ok, Probe, _, _} = hb_beamr:start(hb_beamr_test_util:fixture("fac")),
+    Counts = fun() ->
+                     {ok, Info} = hb_beamr:request(Probe, info, []),
+                     maps:with([contexts, threads], maps:from_list(Info))
+             end,
+    _ = hb_beamr_test_util:wait_until(
+          fun() -> Counts() =:= #{contexts => 1, threads => 1} end, 5000),
+    Result = {Counts(), case erl_ddll:info(hb_beamr, permanent) of
+                            true -> permanent;
+                            false -> unloadable
+                        end},
+    ok = hb_beamr:stop(Probe),
+    Result.
+
+%% With no instance left, nobody uses the driver: it is unloaded.
+unloaded() ->
+    Loaded = fun() -> lists:member("hb_beamr", element(2, erl_ddll:loaded_drivers())) end,
+    case hb_beamr_test_util:wait_until(fun() -> not Loaded() end, 5000) of
+        true -> unloaded;
+        false -> still_loaded
+    end.
 
 %%% Helpers
 
-%% Runs ?MODULE:Fun() in a fresh VM and returns its result, or
-%% {child_failed, ExitStatus, Output} if the VM died.
 run_isolated(Fun) ->
-    Erl = os:find_executable("erl"),
-    Paths = lists:usort([filename:dirname(code:which(M))
-                         || M <- [hb_beamr, hb_beamr_test_util, ?MODULE]]),
-    Expr = lists:flatten(
-             io_lib:format("io:format(\"~~nRESULT:~~w.~~n\", [catch ~s:~s()]), "
-                           "erlang:halt(0).", [?MODULE, Fun])),
-    Args = ["-noshell", "-pa" | Paths] ++ ["-eval", Expr],
-    Port = open_port({spawn_executable, Erl},
-                     [{args, Args}, exit_status, stderr_to_stdout, binary]),
-    {Status, Output} = collect(Port, <<>>),
-    case {Status, binary:split(Output, <<"\nRESULT:">>)} of
-        {0, [_, Rest]} ->
-            {ok, Tokens, _} = erl_scan:string(binary_to_list(Rest)),
-            {ok, Term} = erl_parse:parse_term(Tokens),
-            Term;
-        _ ->
-            {child_failed, Status, Output}
-    end.
-
-collect(Port, Acc) ->
-    receive
-        {Port, {data, Data}} -> collect(Port, <<Acc/binary, Data/binary>>);
-        {Port, {exit_status, Status}} -> {Status, Acc}
-    after 50000 ->
-        catch port_close(Port),
-        {timeout, Acc}
-    end.
+    hb_beamr_test_util:run_isolated(?MODULE, Fun).

@@ -3,10 +3,11 @@
 %%% CMake into $HB_BEAMR_FIXTURE_DIR (default: <app root>/build/fixtures).
 -module(hb_beamr_test_util).
 
--export([fixture_dir/0, fixture/1, start/1, wait_until/2, info/1,
-         baseline_threads/0, engine/0, requires/2]).
+-export([fixture_dir/0, fixture/1, start/1, start/2, wait_until/2, info/1,
+         baseline_threads/0, engine/0, requires/2, missing_reason/1,
+         counts/0, settled/2, run_isolated/2]).
 
--type feature() :: aot | memory64 | simd.
+-type feature() :: aot | memory64 | simd | fuel | deterministic.
 
 %% @doc The directory holding the compiled fixtures.
 -spec fixture_dir() -> file:filename().
@@ -29,6 +30,12 @@ fixture(Name) ->
 -spec start(string()) -> hb_beamr:wasm().
 start(Name) ->
     {ok, WASM, _Imports, _Exports} = hb_beamr:start(fixture(Name)),
+    WASM.
+
+%% @doc Starts an instance of fixture `Name' with start options `Opts'.
+-spec start(string(), hb_beamr:start_opts()) -> hb_beamr:wasm().
+start(Name, Opts) ->
+    {ok, WASM, _Imports, _Exports} = hb_beamr:start(fixture(Name), wasm, Opts),
     WASM.
 
 %% @doc Polls `Fun' every 20 ms until it returns true or `TimeoutMs' passes.
@@ -62,7 +69,16 @@ requires(Feature, Tests) ->
             []
     end.
 
+%% @doc Why the engine lacks `Feature', or `none'.
+-spec missing_reason(feature()) -> string() | none.
+missing_reason(Feature) ->
+    missing_reason(engine(), Feature).
+
 %% Mirrors engine_supports() of the C++ suite (core/test/test_support.cpp).
+missing_reason(wamr, fuel) ->
+    "this WAMR build has no instruction metering";
+missing_reason(wamr, deterministic) ->
+    "this WAMR build does not canonicalize NaNs";
 missing_reason(wamr, aot) ->
     "this WAMR build has no AOT loader: precompiled modules are unsupported";
 missing_reason(wamr, memory64) ->
@@ -72,12 +88,38 @@ missing_reason(wamr, simd) ->
 missing_reason(_, _) ->
     none.
 
-%% @doc The driver's counters: live contexts and instance threads.
+%% @doc The driver's counters: live contexts and instance threads, and the
+%% compiled-module cache's hits, misses and entries.
 -spec info(hb_beamr:wasm()) ->
-    #{engine := atom(), contexts := integer(), threads := integer()}.
+    #{engine := atom(), contexts := integer(), threads := integer(),
+      module_cache_hits := integer(), module_cache_misses := integer(),
+      modules_cached := integer()}.
 info(WASM) ->
     {ok, List} = hb_beamr:request(WASM, info, []),
     maps:from_list(List).
+
+%% @doc The driver's live contexts and instance threads, seen from a fresh
+%% instance, without that instance.
+-spec counts() -> #{contexts := integer(), threads := integer()}.
+counts() ->
+    WASM = start("fac"),
+    #{contexts := C, threads := T} = info(WASM),
+    ok = hb_beamr:stop(WASM),
+    #{contexts => C - 1, threads => T - 1}.
+
+%% @doc Waits up to `TimeoutMs' for the driver's contexts and threads to
+%% equal `Counts' (from {@link counts/0}); returns the last counts seen.
+-spec settled(#{contexts := integer(), threads := integer()}, non_neg_integer()) ->
+    #{contexts := integer(), threads := integer()}.
+settled(Counts, TimeoutMs) ->
+    Last = counts(),
+    case Last =:= Counts of
+        true -> Last;
+        false when TimeoutMs =< 0 -> Last;
+        false ->
+            timer:sleep(50),
+            settled(Counts, TimeoutMs - 50)
+    end.
 
 %% @doc Instance threads alive, as seen from a fresh instance (which itself
 %% counts as one).
@@ -87,6 +129,40 @@ baseline_threads() ->
     #{threads := Threads} = info(WASM),
     ok = hb_beamr:stop(WASM),
     Threads - 1.
+
+%% @doc Runs `Module:Fun()' in a fresh Erlang VM and returns its result, or
+%% `{child_failed, ExitStatus, Output}' if that VM died or did not finish
+%% within 100 s. For tests that watch the driver unload, measure the VM's
+%% memory, or could crash the VM if the driver were wrong.
+-spec run_isolated(module(), atom()) -> term().
+run_isolated(Module, Fun) ->
+    Erl = os:find_executable("erl"),
+    Paths = lists:usort([filename:dirname(code:which(M))
+                         || M <- [hb_beamr, ?MODULE, Module]]),
+    Expr = lists:flatten(
+             io_lib:format("io:format(\"~~nRESULT:~~w.~~n\", [catch ~s:~s()]), "
+                           "erlang:halt(0).", [Module, Fun])),
+    Args = ["-noshell", "-pa" | Paths] ++ ["-eval", Expr],
+    Port = open_port({spawn_executable, Erl},
+                     [{args, Args}, exit_status, stderr_to_stdout, binary]),
+    {Status, Output} = collect(Port, <<>>),
+    case {Status, binary:split(Output, <<"\nRESULT:">>)} of
+        {0, [_, Rest]} ->
+            {ok, Tokens, _} = erl_scan:string(binary_to_list(Rest)),
+            {ok, Term} = erl_parse:parse_term(Tokens),
+            Term;
+        _ ->
+            {child_failed, Status, Output}
+    end.
+
+collect(Port, Acc) ->
+    receive
+        {Port, {data, Data}} -> collect(Port, <<Acc/binary, Data/binary>>);
+        {Port, {exit_status, Status}} -> {Status, Acc}
+    after 100000 ->
+        catch port_close(Port),
+        {timeout, Acc}
+    end.
 
 app_root() ->
     %% test/ sits next to src/ at the application root.

@@ -232,8 +232,13 @@ Result<EnginePtr> create_engine(wasm_config_t *config,
     // Threads, the other nondeterministic feature, are not built in at all.
     wasmtime_config_wasm_relaxed_simd_deterministic_set(config, true);
   }
-  if (profile.max_wasm_stack > 0)
+  if (profile.max_wasm_stack > 0) {
     wasmtime_config_max_wasm_stack_set(config, profile.max_wasm_stack);
+    // Wasmtime refuses (by panicking) a wasm stack larger than the async
+    // stack, whose default is 2 MiB; keep room above it for host frames.
+    wasmtime_config_async_stack_size_set(config,
+                                         profile.max_wasm_stack + (1 << 20));
+  }
   wasm_engine_t *engine = wasm_engine_new_with_config(config);
   if (engine == nullptr)
     return make_error(ErrorKind::engine_init, "cannot create Wasmtime engine");

@@ -11,34 +11,45 @@
 namespace hb_beamr::watchdog {
 namespace {
 
-std::mutex mutex;
-std::condition_variable changed;
-std::multimap<Clock::time_point, Context *> deadlines;
-std::thread thread;
-bool stopping = false;
+// Process-lifetime state, deliberately never destroyed: a host may exit
+// without destroying the runtime (the Erlang VM halts without unloading
+// drivers), and destroying a joinable std::thread or a condition variable
+// with a waiter at exit would abort the process.
+struct State {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::multimap<Clock::time_point, Context *> deadlines;
+  std::thread thread;
+  bool stopping = false;
+};
+State &state() {
+  static State *instance = new State();
+  return *instance;
+}
 
 void run() {
-  std::unique_lock<std::mutex> lock(mutex);
-  while (!stopping) {
-    if (deadlines.empty()) {
-      changed.wait(lock);
+  State &w = state();
+  std::unique_lock<std::mutex> lock(w.mutex);
+  while (!w.stopping) {
+    if (w.deadlines.empty()) {
+      w.changed.wait(lock);
       continue;
     }
-    auto first = deadlines.begin();
+    auto first = w.deadlines.begin();
     if (Clock::now() < first->first) {
-      changed.wait_until(lock, first->first);
+      w.changed.wait_until(lock, first->first);
       continue;
     }
     Context *ctx = first->second;
-    deadlines.erase(first);
+    w.deadlines.erase(first);
     watchdog_expire(*ctx); // under the lock: disarm() waits for it
   }
 }
 
-void erase(Context *ctx) {
-  for (auto it = deadlines.begin(); it != deadlines.end(); ++it)
+void erase(State &w, Context *ctx) {
+  for (auto it = w.deadlines.begin(); it != w.deadlines.end(); ++it)
     if (it->second == ctx) {
-      deadlines.erase(it);
+      w.deadlines.erase(it);
       return;
     }
 }
@@ -46,32 +57,35 @@ void erase(Context *ctx) {
 } // namespace
 
 void arm(Context *ctx, Clock::time_point deadline) {
-  std::lock_guard<std::mutex> lock(mutex);
-  erase(ctx);
-  deadlines.emplace(deadline, ctx);
-  if (!thread.joinable()) {
-    stopping = false;
-    thread = std::thread(run);
+  State &w = state();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  erase(w, ctx);
+  w.deadlines.emplace(deadline, ctx);
+  if (!w.thread.joinable()) {
+    w.stopping = false;
+    w.thread = std::thread(run);
   }
-  changed.notify_one();
+  w.changed.notify_one();
 }
 
 void disarm(Context *ctx) {
-  std::lock_guard<std::mutex> lock(mutex);
-  erase(ctx);
+  State &w = state();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  erase(w, ctx);
 }
 
 void shutdown() {
+  State &w = state();
   {
-    std::lock_guard<std::mutex> lock(mutex);
-    if (!thread.joinable())
+    std::lock_guard<std::mutex> lock(w.mutex);
+    if (!w.thread.joinable())
       return;
-    stopping = true;
-    changed.notify_one();
+    w.stopping = true;
+    w.changed.notify_one();
   }
-  thread.join();
-  std::lock_guard<std::mutex> lock(mutex);
-  deadlines.clear();
+  w.thread.join();
+  std::lock_guard<std::mutex> lock(w.mutex);
+  w.deadlines.clear();
 }
 
 } // namespace hb_beamr::watchdog

@@ -111,6 +111,17 @@ TEST_F(LimitsTest, SmallerStackExhaustsSooner) {
   EXPECT_EQ(call_i32(*tight, "depth", {WASM_I32_VAL(10)}), 10);
 }
 
+TEST_F(LimitsTest, LargeStackLimitIsAccepted) {
+  // 8 MiB is more than Wasmtime's default async stack: the engine must still
+  // be made (a naive config makes Wasmtime abort the process). Only a shallow
+  // call runs: this thread's own stack may be smaller than 8 MiB.
+  ContextOptions options;
+  options.max_stack_bytes = 8 << 20;
+  auto ctx = make("limits", options);
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(call_i32(*ctx, "depth", {WASM_I32_VAL(100)}), 100);
+}
+
 TEST_F(LimitsTest, AbsurdStackIsRefused) {
   ContextOptions options;
   options.max_stack_bytes = uint64_t{1} << 40;
