@@ -73,11 +73,18 @@ initial_memory_over_the_limit_test() ->
     ?assertMatch({error, {instantiate, _}},
                  hb_beamr:start(fixture("limits"), wasm, #{max_memory => 1024})).
 
-max_table_elements_test() ->
-    WASM = start("limits", #{max_table_elements => 4}),
-    ?assertEqual({ok, [1]}, hb_beamr:call(WASM, "table_grow", [3])),
-    ?assertEqual({ok, [-1]}, hb_beamr:call(WASM, "table_grow", [1])),
-    ok = hb_beamr:stop(WASM).
+max_table_elements_test_() ->
+    case hb_beamr_test_util:missing_reason(table_limits) of
+        none ->
+            fun() ->
+                    WASM = start("limits", #{max_table_elements => 4}),
+                    ?assertEqual({ok, [1]}, hb_beamr:call(WASM, "table_grow", [3])),
+                    ?assertEqual({ok, [-1]}, hb_beamr:call(WASM, "table_grow", [1])),
+                    ok = hb_beamr:stop(WASM)
+            end;
+        Reason ->
+            unsupported(table_limits, Reason, #{max_table_elements => 4})
+    end.
 
 fuel_test_() ->
     case hb_beamr_test_util:missing_reason(fuel) of

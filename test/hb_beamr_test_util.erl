@@ -7,7 +7,7 @@
          baseline_threads/0, engine/0, requires/2, missing_reason/1,
          counts/0, settled/2, run_isolated/2]).
 
--type feature() :: aot | memory64 | simd | fuel | deterministic.
+-type feature() :: aot | memory64 | simd | fuel | deterministic | table_limits.
 
 %% @doc The directory holding the compiled fixtures.
 -spec fixture_dir() -> file:filename().
@@ -79,6 +79,8 @@ missing_reason(wamr, fuel) ->
     "this WAMR build has no instruction metering";
 missing_reason(wamr, deterministic) ->
     "this WAMR build does not canonicalize NaNs";
+missing_reason(wamr, table_limits) ->
+    "WAMR cannot hold a table below its declared maximum";
 missing_reason(wamr, aot) ->
     "this WAMR build has no AOT loader: precompiled modules are unsupported";
 missing_reason(wamr, memory64) ->

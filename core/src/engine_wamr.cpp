@@ -8,7 +8,7 @@
 // - The engine is a reference-counted process singleton; deleting the last
 //   reference tears the whole runtime down. Every EnginePtr is one reference,
 //   so a runtime destroyed and initialized again while old contexts live
-//   simply shares the old singleton.
+//   simply shares the old singleton, and so does every EngineProfile.
 // - A module belongs to the store it was loaded into, and wasm_module_delete
 //   does nothing. compile() loads into a scratch store and keeps a shared
 //   handle (wasm_module_share); each instance obtains it into its own store.
@@ -19,25 +19,63 @@
 // - Imports are listed grouped by kind, not in module order, and table and
 //   memory limits are approximated; the binary's own import and export
 //   sections give the order and the exact limits.
-// - The host cannot grow a memory (wasm_memory_grow always fails), and a trap
-//   in a call made from a host function stays pending on the instance, so the
-//   caller traps too even if the host function returns normally. Both are
-//   solved with two small functions appended to the module at load (see
-//   "Helper functions" below); they are hidden from every listing and lookup.
+// - Calls go through wasm_export.h (wasm_runtime_call_wasm on the instance's
+//   own execution environment), not wasm_func_call; see call_raw(). A trap
+//   stays pending on the instance, so after a call made from a host function
+//   fails, the adapter clears it (else the caller would trap too).
+// - The host cannot grow a memory (wasm_memory_grow always fails), and a
+//   start function runs inside instantiation, out of reach. Both are solved
+//   by rewriting the module at load (see "Helpers" below); the helpers are
+//   hidden from every listing and lookup.
+// - Interruption: only WAMR's thread manager (cargo feature `thread-mgr`)
+//   makes the fast interpreter check for termination, at every branch and
+//   call. interrupt() calls wasm_runtime_terminate, which fails the running
+//   call with "terminated by user"; the next call clears it, so the instance
+//   stays usable (state TRAPPED, like Wasmtime). interrupt_all() reaches the
+//   start functions running in create(). A module the adapter cannot rewrite
+//   runs its start function inside instantiation, where it cannot be stopped.
+//   The thread manager also sets aside part of the shadow stack (the "aux
+//   stack" in linear memory) that WAMR finds in a module exporting
+//   __heap_base and __data_end (most C modules export neither) for threads
+//   hb_beamr never starts: with at most 1 thread, the instance keeps half,
+//   and traps with "wasm auxiliary stack overflow" below it.
+// - wasm_export.h wants WAMR's runtime instance, which wasm.h keeps in a
+//   private field of wasm_instance_t with no accessor. It is read in one
+//   function, hb_beamr_wamr_runtime_instance() in engine_wamr_private.c,
+//   compiled against WAMR's own internal header; engine/CMakeLists.txt fails
+//   the configure if that struct's definition in the pinned sources changes.
+// - Limits: memory through InstantiationArgs.max_memory_pages (applied to
+//   wasm's memory.grow and so to memory_grow()); a module whose initial
+//   memory is larger fails to instantiate. WAMR has no table limit: only
+//   tables whose declared maximum is within max_table_elements can be held to
+//   it, others are refused as unsupported. The stack limit sizes WAMR's
+//   interpreter stack, allocated per instance. No fuel (no instruction
+//   metering in this build) and no deterministic mode (no NaN
+//   canonicalization): create_engine() refuses both.
 // - Host functions can return at most 64 bits of results, and reference-typed
 //   global imports cannot be linked: both are refused at instantiation.
 // - No precompiled modules (the AOT loader is not built) and no memory64.
 #include <pthread.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <wasm.h>
 #include <wasm_export.h>
 
 #include "engine_adapter.hpp"
 #include "type_description.hpp"
+
+/// WAMR's runtime instance behind a wasm.h instance (null if none). The one
+/// read of WAMR's private layout, compiled against WAMR's own internal header:
+/// see engine_wamr_private.c.
+extern "C" wasm_module_inst_t
+hb_beamr_wamr_runtime_instance(const wasm_instance_t *instance);
 
 namespace hb_beamr {
 
@@ -70,6 +108,7 @@ namespace engine {
 namespace {
 
 constexpr uint32_t kPages32 = 65536;
+constexpr uint64_t kPageSize = 65536;
 // Size of each instance's wasm operand stack (frames and locals), like
 // Wasmtime's default maximum wasm stack.
 constexpr uint32_t kWasmStackSize = 512 * 1024;
@@ -77,8 +116,8 @@ constexpr uint32_t kWasmStackSize = 512 * 1024;
 // less than one round trip through a host function and back into wasm takes.
 constexpr uintptr_t kNativeStackReserve = 128 * 1024;
 
-constexpr char kResetExport[] = "__hb_beamr_reset";
 constexpr char kGrowExport[] = "__hb_beamr_memory_grow";
+constexpr char kStartExport[] = "__hb_beamr_start";
 
 // ---------------------------------------------------------------------------
 // RAII for the wasm.h objects used here.
@@ -114,18 +153,6 @@ template <typename Vec, void (*del)(Vec *)> struct OwnedVec {
 using ImportTypes = OwnedVec<wasm_importtype_vec_t, wasm_importtype_vec_delete>;
 using ExportTypes = OwnedVec<wasm_exporttype_vec_t, wasm_exporttype_vec_delete>;
 using Externs = OwnedVec<wasm_extern_vec_t, wasm_extern_vec_delete>;
-
-/// A borrowed view of values as a wasm_val_vec_t (WAMR's vectors carry more
-/// fields than the standard's, so they are filled field by field).
-wasm_val_vec_t val_vec(wasm_val_t *data, size_t size) {
-  wasm_val_vec_t vec;
-  std::memset(&vec, 0, sizeof vec);
-  vec.size = size;
-  vec.data = size > 0 ? data : nullptr;
-  vec.num_elems = size;
-  vec.size_of_elem = sizeof(wasm_val_t);
-  return vec;
-}
 
 /// `name` without the NUL WAMR counts in its size.
 std::string_view name_text(const wasm_name_t *name) {
@@ -241,17 +268,22 @@ bool native_stack_exhausted() {
 
 // ---------------------------------------------------------------------------
 // Module binaries: what hb_beamr needs from the sections WAMR does not report
-// faithfully, and the helper functions appended to every module.
+// faithfully, and the helpers added to modules.
 //
-// Helper functions: WAMR runs no host-side memory.grow and leaves a trap of a
-// nested call pending, so each module gets, after its own functions,
-//   __hb_beamr_reset:       () -> ()       an empty function; a successful
-//                                          call clears a pending trap;
-//   __hb_beamr_memory_grow: (i32) -> (i32) memory.grow on memory 0, the only
-//                                          memory WAMR allows;
-// exported under those names. Appending keeps every existing index. A module
-// that already exports either name, or one this scan does not understand, is
-// loaded unchanged (memory_grow is then unsupported).
+// Helpers: WAMR runs no host-side memory.grow, and runs a start function
+// inside instantiation, where nothing can reach it to interrupt it. So a
+// module gets
+//   __hb_beamr_memory_grow: (i32) -> (i32) memory.grow on memory 0 (the only
+//                           memory WAMR allows), appended after the module's
+//                           own functions, if it has a memory;
+//   __hb_beamr_start:       its start function exported under this name and
+//                           its start section removed, if it has one; the
+//                           adapter calls it right after instantiation, as
+//                           an interruptible call.
+// Appending keeps every existing index. A module that already exports either
+// name, or one this scan does not understand, is loaded unchanged
+// (memory_grow is then unsupported, and its start function cannot be
+// interrupted).
 
 struct Limits {
   uint64_t min = 0;
@@ -279,6 +311,8 @@ struct BinaryScan {
   uint32_t func_imports = 0;
   uint32_t funcs = 0;
   bool memory64 = false;
+  bool has_start = false;
+  uint32_t start = 0; // function index of the start function
 };
 
 class Reader {
@@ -416,6 +450,10 @@ BinaryScan scan_binary(const uint8_t *bytes, size_t size) {
       break;
     }
     case 3: scan.funcs = r.u32(); break;
+    case 8:
+      scan.has_start = true;
+      scan.start = r.u32();
+      break;
     case 4: {
       uint32_t n = r.u32();
       for (uint32_t i = 0; r.ok() && i < n; ++i) {
@@ -477,51 +515,51 @@ void put_section(std::vector<uint8_t> &out, uint8_t id,
   out.insert(out.end(), payload.begin(), payload.end());
 }
 
-/// `bytes` with the helper functions added, or empty if they cannot be.
+/// `bytes` with the helpers added, or empty if there are none to add or they
+/// cannot be.
 std::vector<uint8_t> with_helpers(const uint8_t *bytes,
                                   const BinaryScan &scan) {
-  bool grow = !scan.memories.empty();
+  const bool grow = !scan.memories.empty();
+  const bool start = scan.has_start;
+  if (!grow && !start)
+    return {};
   for (const auto &e : scan.exports)
-    if (e.first == kResetExport || e.first == kGrowExport)
+    if (e.first == kGrowExport || e.first == kStartExport)
       return {};
-  if (uint64_t{scan.func_imports} + scan.funcs + 2 > UINT32_MAX)
+  if (uint64_t{scan.func_imports} + scan.funcs + 1 > UINT32_MAX)
     return {};
 
   // The entries to append to each of the four sections involved.
   std::vector<uint8_t> types, funcs, exports, code;
-  uint32_t count = grow ? 2 : 1;
-  const uint8_t reset_type[] = {0x60, 0x00, 0x00};
-  const uint8_t grow_type[] = {0x60, 0x01, 0x7f, 0x01, 0x7f};
-  const uint8_t reset_body[] = {0x02, 0x00, 0x0b};
-  // size, no locals, local.get 0, memory.grow 0, end
-  const uint8_t grow_body[] = {0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b};
-  uint32_t first_func = scan.func_imports + scan.funcs;
-  types.insert(types.end(), std::begin(reset_type), std::end(reset_type));
-  put_leb(funcs, scan.types);
-  put_name(exports, kResetExport);
-  exports.push_back(0x00);
-  put_leb(exports, first_func);
-  code.insert(code.end(), std::begin(reset_body), std::end(reset_body));
   if (grow) {
+    const uint8_t grow_type[] = {0x60, 0x01, 0x7f, 0x01, 0x7f};
+    // size, no locals, local.get 0, memory.grow 0, end
+    const uint8_t grow_body[] = {0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b};
     types.insert(types.end(), std::begin(grow_type), std::end(grow_type));
-    put_leb(funcs, scan.types + 1);
+    put_leb(funcs, scan.types);
     put_name(exports, kGrowExport);
     exports.push_back(0x00);
-    put_leb(exports, first_func + 1);
+    put_leb(exports, scan.func_imports + scan.funcs);
     code.insert(code.end(), std::begin(grow_body), std::end(grow_body));
   }
+  if (start) {
+    put_name(exports, kStartExport);
+    exports.push_back(0x00);
+    put_leb(exports, scan.start);
+  }
+  const uint32_t added = grow ? 1 : 0;
   struct Patch {
     uint8_t id;
     const std::vector<uint8_t> *entries;
+    uint32_t count; // entries added
     bool done;
-  } patches[] = {{1, &types, false},
-                 {3, &funcs, false},
-                 {7, &exports, false},
-                 {10, &code, false}};
+  } patches[] = {{1, &types, added, false},
+                 {3, &funcs, added, false},
+                 {7, &exports, added + (start ? 1 : 0), false},
+                 {10, &code, added, false}};
 
-  // A vector section's payload with `add` more entries appended.
-  auto patched = [&](const uint8_t *payload, size_t size,
-                     const std::vector<uint8_t> &entries) {
+  // A vector section's payload with `count` more entries appended.
+  auto patched = [&](const uint8_t *payload, size_t size, const Patch &p) {
     std::vector<uint8_t> out;
     uint64_t n = 0;
     size_t skip = 0;
@@ -530,18 +568,18 @@ std::vector<uint8_t> with_helpers(const uint8_t *bytes,
       n = r.u32();
       skip = size - r.left();
     }
-    put_leb(out, n + count);
+    put_leb(out, n + p.count);
     if (payload != nullptr)
       out.insert(out.end(), payload + skip, payload + size);
-    out.insert(out.end(), entries.begin(), entries.end());
+    out.insert(out.end(), p.entries->begin(), p.entries->end());
     return out;
   };
   // Adds the sections the module lacks that must come before rank `rank`.
   std::vector<uint8_t> out(bytes, bytes + 8);
   auto add_missing = [&](int rank) {
     for (Patch &p : patches)
-      if (!p.done && section_rank(p.id) < rank) {
-        put_section(out, p.id, patched(nullptr, 0, *p.entries));
+      if (!p.done && p.count > 0 && section_rank(p.id) < rank) {
+        put_section(out, p.id, patched(nullptr, 0, p));
         p.done = true;
       }
   };
@@ -549,12 +587,14 @@ std::vector<uint8_t> with_helpers(const uint8_t *bytes,
     int rank = section_rank(s.id);
     if (rank > 0)
       add_missing(rank);
+    if (s.id == 8 && start)
+      continue; // the start function runs as __hb_beamr_start instead
     Patch *patch = nullptr;
     for (Patch &p : patches)
-      if (p.id == s.id)
+      if (p.id == s.id && p.count > 0)
         patch = &p;
     if (patch != nullptr) {
-      put_section(out, s.id, patched(bytes + s.start, s.size, *patch->entries));
+      put_section(out, s.id, patched(bytes + s.start, s.size, *patch));
       patch->done = true;
     } else {
       out.push_back(s.id);
@@ -630,20 +670,65 @@ const char *name() { return "wamr"; }
 bool attach_thread() { return wasm_runtime_init_thread_env(); }
 void detach_thread() { wasm_runtime_destroy_thread_env(); }
 
-Result<EnginePtr> create_engine(wasm_config_t *config) {
+Result<EnginePtr> create_engine(wasm_config_t *config,
+                                const EngineProfile &profile) {
+  // Both are fixed when WAMR is built: this build has no instruction
+  // metering (WASM_ENABLE_INSTRUCTION_METERING, which wamrx-sys does not
+  // expose), and the interpreter computes floats with the host's own NaNs.
+  const char *missing =
+      profile.consume_fuel
+          ? "fuel is not supported on WAMR: this build has no instruction "
+            "metering"
+      : profile.deterministic
+          ? "deterministic mode is not supported on WAMR: its interpreter "
+            "cannot canonicalize NaNs"
+          : nullptr;
+  if (missing != nullptr) {
+    if (config != nullptr)
+      wasm_config_delete(config);
+    return make_error(ErrorKind::unsupported, missing);
+  }
+  // profile.max_wasm_stack needs nothing here: WAMR sizes each instance's
+  // stack when it is made (InstanceSettings::max_wasm_stack).
   if (config == nullptr)
     config = wasm_config_new();
   if (config == nullptr)
     return make_error(ErrorKind::allocation, "cannot allocate engine config");
   // WAMR keeps no ownership of the config (the standard says it takes it).
   // Its features are fixed when WAMR is built; none are switched at run time.
+  // The engine is a process singleton, so every profile gets another
+  // reference to it.
   wasm_engine_t *engine = wasm_engine_new_with_config(config);
   wasm_config_delete(config);
   if (engine == nullptr)
     return make_error(ErrorKind::engine_init, "cannot create WAMR engine");
   // WAMR logs load and link failures to stdout; they reach callers as errors.
   wasm_runtime_set_log_level(WASM_LOG_LEVEL_FATAL);
+  // The thread manager (built in for interruption) splits a module's aux
+  // stack between the instance and the threads it may spawn; hb_beamr spawns
+  // none, and 1 is the fewest WAMR allows.
+  wasm_runtime_set_max_thread_num(1);
   return EnginePtr(engine, wasm_engine_delete);
+}
+
+namespace {
+
+// Instances whose start function is running, for interrupt_all(): the core
+// has no Instance to interrupt until create() returns.
+struct Starting {
+  wasm_module_inst_t inst;
+  const std::atomic<bool> *stop_requested;
+};
+std::mutex starting_mutex;
+std::vector<Starting> starting;
+
+} // namespace
+
+void interrupt_all(const EnginePtr &) {
+  std::lock_guard<std::mutex> lock(starting_mutex);
+  for (const Starting &s : starting)
+    if (s.stop_requested != nullptr && s.stop_requested->load())
+      wasm_runtime_terminate(s.inst);
 }
 
 class Module {
@@ -662,7 +747,18 @@ public:
   std::vector<size_t> import_order_;
   // Position of each export in WAMR's export list, by name, helpers included.
   std::vector<std::string> export_names_;
-  bool has_helpers_ = false;
+  bool has_helpers_ = false;    // loaded with the helpers added
+  bool deferred_start_ = false; // its start function is __hb_beamr_start
+  // Limits of every memory / table (imported, then defined), when known.
+  std::vector<Limits> memories_;
+  std::vector<Limits> tables_;
+  bool memories_known_ = false;
+  bool tables_known_ = false;
+
+  /// Whether `name` is one of the helpers, hidden from every listing.
+  bool is_helper(std::string_view name) const {
+    return has_helpers_ && (name == kGrowExport || name == kStartExport);
+  }
 };
 
 namespace {
@@ -730,8 +826,7 @@ void describe_module(Module &module, const wasm_module_t *raw,
     std::string name(t != nullptr ? name_text(wasm_exporttype_name(t))
                                   : std::string_view());
     module.export_names_.push_back(name);
-    if (t == nullptr ||
-        (module.has_helpers_ && (name == kResetExport || name == kGrowExport)))
+    if (t == nullptr || module.is_helper(name))
       continue;
     const Limits *l = nullptr;
     if (indexed && i < scan.exports.size() && scan.exports[i].first == name) {
@@ -797,6 +892,13 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
     return make_error(ErrorKind::allocation, "cannot share module");
   auto module = std::make_shared<Module>(engine, shared);
   module->has_helpers_ = helpers;
+  module->deferred_start_ = helpers && scan.has_start;
+  module->memories_known_ = scan.ok;
+  module->tables_known_ = scan.ok && scan.limits_ok;
+  if (scan.ok) {
+    module->memories_ = scan.memories;
+    module->tables_ = scan.tables;
+  }
   describe_module(*module, raw, scan);
   return ModulePtr(std::move(module));
 }
@@ -833,25 +935,42 @@ struct Instance::Impl {
   ImportHandler handler;
   StorePtr store;
   wasm_instance_t *instance = nullptr; // released with the store
+  // WAMR's runtime instance behind `instance`, and the execution environment
+  // WAMR made for it: calls go through wasm_export.h (see call_raw).
+  wasm_module_inst_t inst = nullptr;
+  wasm_exec_env_t exec_env = nullptr;
   Externs import_objects;
   Externs export_objects; // WAMR's export list, helpers included
   std::vector<std::unique_ptr<HostEnv>> host_envs;
   wasm_memory_t *memory = nullptr;
   wasm_table_t *table = nullptr;
-  wasm_func_t *reset = nullptr;
-  wasm_func_t *grow = nullptr;
+  std::string table_name; // the export name of `table`
+  wasm_function_inst_t grow = nullptr;
+  const std::atomic<bool> *stop_requested = nullptr;
   int depth = 0; // calls into wasm in progress
   // Message of the innermost host function failure: WAMR cuts trap texts to
   // 107 bytes and prefixes them, and callers want the text the host gave.
   std::string host_trap_message;
 
+  /// A call into wasm: the function to run and the type to read its values.
+  struct Target {
+    wasm_function_inst_t function;
+    FuncSig sig;
+  };
+
   static wasm_trap_t *trampoline(void *env, const wasm_val_vec_t *args,
                                  wasm_val_vec_t *results);
   Error trap_error(wasm_trap_t *trap);
+  Error exception_error();
+  bool stopping() const {
+    return stop_requested != nullptr && stop_requested->load();
+  }
   Result<wasm_extern_t *> find_export(std::string_view name);
-  Status call_raw(const wasm_func_t *func, wasm_val_t *args, size_t nargs,
-                  wasm_val_t *results, size_t nresults);
-  Status invoke(const wasm_func_t *func, const wasm_val_t *args,
+  Result<Target> export_target(std::string_view name);
+  Result<Target> table_target(uint64_t index);
+  Status call_raw(const Target &target, const wasm_val_t *args,
+                  wasm_val_t *results, bool interruptible);
+  Status invoke(const Target &target, const wasm_val_t *args,
                 wasm_val_t *results);
   Result<FuncPtr> table_func(uint64_t index);
 };
@@ -963,10 +1082,21 @@ Error Instance::Impl::trap_error(wasm_trap_t *raw) {
   return make_error(ErrorKind::trap, spec_text(message_of(raw)));
 }
 
+Error Instance::Impl::exception_error() {
+  if (!host_trap_message.empty()) {
+    std::string text = std::move(host_trap_message);
+    host_trap_message.clear();
+    return make_error(ErrorKind::trap, text);
+  }
+  const char *text = wasm_runtime_get_exception(inst);
+  return make_error(ErrorKind::trap, text != nullptr && *text != '\0'
+                                         ? spec_text(text)
+                                         : "WAMR could not run the call");
+}
+
 Result<wasm_extern_t *> Instance::Impl::find_export(std::string_view name) {
   const std::vector<std::string> &names = module->export_names_;
-  bool hidden =
-      module->has_helpers_ && (name == kResetExport || name == kGrowExport);
+  bool hidden = module->is_helper(name);
   for (size_t i = 0; !hidden && i < names.size(); ++i)
     if (names[i] == name && i < export_objects.vec.size &&
         export_objects.vec.data[i] != nullptr)
@@ -975,51 +1105,185 @@ Result<wasm_extern_t *> Instance::Impl::find_export(std::string_view name) {
                     "no export named \"" + std::string(name) + "\"");
 }
 
-Status Instance::Impl::call_raw(const wasm_func_t *func, wasm_val_t *args,
-                                size_t nargs, wasm_val_t *results,
-                                size_t nresults) {
-  if (native_stack_exhausted())
-    return make_error(ErrorKind::trap, "call stack exhausted");
-  wasm_val_vec_t in = val_vec(args, nargs);
-  wasm_val_vec_t out = val_vec(results, nresults);
-  StoreScope scope(store.get());
-  host_trap_message.clear();
-  ++depth;
-  wasm_trap_t *trap = wasm_func_call(func, &in, &out);
-  --depth;
-  if (trap == nullptr)
-    return {};
-  Error error = trap_error(trap);
-  // The trap stays pending on the instance and would fail the wasm code
-  // that called the host function doing this call, whatever that host
-  // function returns: a successful call clears it.
-  if (depth > 0 && reset != nullptr) {
-    wasm_val_vec_t none = val_vec(nullptr, 0);
-    if (wasm_trap_t *t = wasm_func_call(reset, &none, &none))
-      wasm_trap_delete(t);
-  }
-  return error;
-}
+namespace {
 
-Status Instance::Impl::invoke(const wasm_func_t *func, const wasm_val_t *args,
-                              wasm_val_t *results) {
+Result<FuncSig> signature_of(const wasm_func_t *func) {
   wasm_functype_t *type = wasm_func_type(func);
   if (type == nullptr)
     return make_error(ErrorKind::allocation, "cannot read function type");
   FuncSig sig = funcsig_of(type);
   wasm_functype_delete(type);
-  std::vector<wasm_val_t> in(args, args + sig.params.size());
-  std::vector<wasm_val_t> out(sig.results.size());
-  for (const wasm_val_t &v : in)
-    if (Status s = check_in(v); !s)
-      return s;
-  for (size_t i = 0; i < out.size(); ++i)
-    out[i] = zero_value(sig.results[i]);
-  Status status = call_raw(func, in.data(), in.size(), out.data(), out.size());
-  for (size_t i = 0; status && i < out.size(); ++i) {
-    status = check_out(out[i]);
-    results[i] = out[i];
+  return sig;
+}
+
+// WAMR passes values to and from wasm_runtime_call_wasm as 32-bit cells:
+// numbers take one or two, an externref is a host pointer (two on 64-bit
+// hosts, WAMR maps it to and from its own index), a funcref its function
+// index. Only null references get here (check_in).
+constexpr size_t kPointerCells = sizeof(uintptr_t) / sizeof(uint32_t);
+
+size_t cells_of(ValType t) {
+  switch (t) {
+  case ValType::i64:
+  case ValType::f64: return 2;
+  case ValType::externref: return kPointerCells;
+  default: return 1;
   }
+}
+
+void put_cells(std::vector<uint32_t> &cells, const void *bytes, size_t n) {
+  uint32_t parts[2] = {0, 0};
+  std::memcpy(parts, bytes, n * sizeof(uint32_t));
+  cells.insert(cells.end(), parts, parts + n);
+}
+
+void pack(const wasm_val_t &v, std::vector<uint32_t> &cells) {
+  switch (v.kind) {
+  case WASM_I32: put_cells(cells, &v.of.i32, 1); break;
+  case WASM_F32: put_cells(cells, &v.of.f32, 1); break;
+  case WASM_I64: put_cells(cells, &v.of.i64, 2); break;
+  case WASM_F64: put_cells(cells, &v.of.f64, 2); break;
+  default: {
+    // WAMR's null externref as a host value is all ones, not NULL.
+    const uintptr_t null = ~uintptr_t{0};
+    put_cells(cells, &null, kPointerCells);
+  }
+  }
+}
+
+/// Reads the value of type `t` at cells[at], advancing `at`.
+Status unpack(ValType t, const std::vector<uint32_t> &cells, size_t &at,
+              wasm_val_t &out) {
+  const uint32_t *p = cells.data() + at;
+  at += cells_of(t);
+  out = zero_value(t);
+  switch (t) {
+  case ValType::i32: std::memcpy(&out.of.i32, p, 4); return {};
+  case ValType::f32: std::memcpy(&out.of.f32, p, 4); return {};
+  case ValType::i64: std::memcpy(&out.of.i64, p, 8); return {};
+  case ValType::f64: std::memcpy(&out.of.f64, p, 8); return {};
+  case ValType::funcref:
+    if (p[0] == 0xffffffffu) // WAMR's null function index
+      return {};
+    break;
+  case ValType::externref: {
+    uintptr_t ref = 0;
+    std::memcpy(&ref, p, sizeof ref);
+    if (ref == 0)
+      return {};
+    break;
+  }
+  default:
+    return make_error(ErrorKind::unsupported,
+                      "v128 values cannot cross the host boundary");
+  }
+  return make_error(ErrorKind::unsupported,
+                    "non-null reference values cannot be returned");
+}
+
+} // namespace
+
+Result<Instance::Impl::Target>
+Instance::Impl::export_target(std::string_view name) {
+  Result<wasm_extern_t *> item = find_export(name);
+  if (!item)
+    return item.error();
+  if (wasm_extern_kind(item.value()) != WASM_EXTERN_FUNC)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + std::string(name) + "\" is not a function");
+  // WAMR's names are C strings.
+  wasm_function_inst_t function =
+      name.find('\0') == std::string_view::npos
+          ? wasm_runtime_lookup_function(inst, std::string(name).c_str())
+          : nullptr;
+  if (function == nullptr)
+    return make_error(ErrorKind::lookup,
+                      "WAMR cannot find export \"" + std::string(name) + "\"");
+  Result<FuncSig> sig = signature_of(wasm_extern_as_func(item.value()));
+  if (!sig)
+    return sig.error();
+  return Target{function, std::move(sig.value())};
+}
+
+Result<Instance::Impl::Target> Instance::Impl::table_target(uint64_t index) {
+  Result<FuncPtr> func = table_func(index);
+  if (!func)
+    return func.error();
+  wasm_table_inst_t table_inst;
+  std::memset(&table_inst, 0, sizeof table_inst);
+  wasm_function_inst_t function = nullptr;
+  if (wasm_runtime_get_export_table_inst(inst, table_name.c_str(),
+                                         &table_inst) &&
+      index < table_inst.cur_size)
+    function = wasm_table_get_func_inst(inst, &table_inst,
+                                        static_cast<uint32_t>(index));
+  if (function == nullptr)
+    return make_error(ErrorKind::lookup,
+                      "WAMR cannot find table entry " + std::to_string(index));
+  Result<FuncSig> sig = signature_of(func.value().get());
+  if (!sig)
+    return sig.error();
+  return Target{function, std::move(sig.value())};
+}
+
+// Calls go through wasm_export.h rather than wasm_func_call, which clears the
+// instance's exception, and with it a termination, after its caller could
+// last look at the stop flag: a stop requested in between would be lost. Here
+// the exception is cleared first and the flag checked after, so a stop is
+// either seen before the call or reaches it while it runs.
+Status Instance::Impl::call_raw(const Target &target, const wasm_val_t *args,
+                                wasm_val_t *results, bool interruptible) {
+  if (native_stack_exhausted())
+    return make_error(ErrorKind::trap, "call stack exhausted");
+  const FuncSig &sig = target.sig;
+  std::vector<uint32_t> cells;
+  for (size_t i = 0; i < sig.params.size(); ++i)
+    pack(args[i], cells);
+  const uint32_t argc = static_cast<uint32_t>(cells.size());
+  size_t result_cells = 0;
+  for (ValType t : sig.results)
+    result_cells += cells_of(t);
+  cells.resize(std::max<size_t>({cells.size(), result_cells, 1}));
+
+  StoreScope scope(store.get());
+  host_trap_message.clear();
+  // Whatever is pending (a trap, or a stop that came after the last call
+  // ended) goes; WAMR's termination flag goes with it.
+  wasm_runtime_clear_exception(inst);
+  Status status;
+  if (interruptible && stopping()) {
+    status = make_error(ErrorKind::trap, "interrupted");
+  } else {
+    ++depth;
+    bool ok =
+        wasm_runtime_call_wasm(exec_env, target.function, argc, cells.data());
+    --depth;
+    status = ok ? Status{} : Status{exception_error()};
+  }
+  for (size_t i = 0, at = 0; status && i < sig.results.size(); ++i)
+    status = unpack(sig.results[i], cells, at, results[i]);
+  if (depth > 0) {
+    // A host function made this call inside an outer one. A stop must reach
+    // the outer call too; anything else left pending would fail it whatever
+    // the host function returns.
+    if (stopping())
+      wasm_runtime_terminate(inst);
+    else if (!status)
+      wasm_runtime_clear_exception(inst);
+  }
+  return status;
+}
+
+Status Instance::Impl::invoke(const Target &target, const wasm_val_t *args,
+                              wasm_val_t *results) {
+  const FuncSig &sig = target.sig;
+  for (size_t i = 0; i < sig.params.size(); ++i)
+    if (Status s = check_in(args[i]); !s)
+      return s;
+  std::vector<wasm_val_t> out(sig.results.size());
+  Status status = call_raw(target, args, out.data(), true);
+  for (size_t i = 0; status && i < out.size(); ++i)
+    results[i] = out[i];
   return status;
 }
 
@@ -1043,13 +1307,100 @@ Result<FuncPtr> Instance::Impl::table_func(uint64_t index) {
 Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Instance::~Instance() = default;
 
-Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
-                                                   const ModulePtr &module,
-                                                   ImportHandler handler) {
+namespace {
+
+/// max_memory_pages for WAMR's InstantiationArgs (0: the module's own
+/// maximum) that holds every memory of `module` to `max_bytes` (0: no limit).
+Result<uint32_t> memory_pages_limit(const Module &module, uint64_t max_bytes) {
+  if (max_bytes == 0)
+    return uint32_t{0};
+  if (!module.memories_known_)
+    return make_error(ErrorKind::unsupported,
+                      "cannot apply max_memory_bytes: the module's memories "
+                      "could not be read");
+  const uint64_t pages = max_bytes / kPageSize;
+  for (const Limits &m : module.memories_) {
+    if (m.min > pages)
+      return make_error(ErrorKind::instantiate,
+                        "cannot instantiate module: its memory of " +
+                            std::to_string(m.min) +
+                            " pages is larger than max_memory_bytes (" +
+                            std::to_string(max_bytes) + ")");
+    // WAMR reads a limit of 0 pages as no limit.
+    if (pages == 0 && (!m.has_max || m.max > 0))
+      return make_error(ErrorKind::unsupported,
+                        "WAMR cannot hold a memory to less than one page "
+                        "(max_memory_bytes " +
+                            std::to_string(max_bytes) + ")");
+  }
+  return static_cast<uint32_t>(pages < kPages32 ? pages : 0);
+}
+
+/// Whether every table of `module` stays within `max_elements` (0: no
+/// limit). WAMR has no table limit of its own, so only tables whose declared
+/// maximum is within it can be held to it.
+Status check_table_limit(const Module &module, uint64_t max_elements) {
+  if (max_elements == 0)
+    return {};
+  if (!module.tables_known_)
+    return make_error(ErrorKind::unsupported,
+                      "cannot apply max_table_elements: the module's tables "
+                      "could not be read");
+  for (const Limits &t : module.tables_)
+    if (t.min > max_elements)
+      return make_error(ErrorKind::instantiate,
+                        "cannot instantiate module: its table of " +
+                            std::to_string(t.min) +
+                            " elements is larger than max_table_elements (" +
+                            std::to_string(max_elements) + ")");
+  for (const Limits &t : module.tables_)
+    if (!t.has_max || t.max > max_elements)
+      return make_error(ErrorKind::unsupported,
+                        "max_table_elements is not supported on WAMR for "
+                        "tables that may grow past it: WAMR has no table "
+                        "limit of its own");
+  return {};
+}
+
+/// Lists an instance in `starting` while its start function runs.
+class StartingScope {
+public:
+  StartingScope(wasm_module_inst_t inst, const std::atomic<bool> *stop)
+      : inst_(inst) {
+    std::lock_guard<std::mutex> lock(starting_mutex);
+    starting.push_back(Starting{inst, stop});
+  }
+  ~StartingScope() {
+    std::lock_guard<std::mutex> lock(starting_mutex);
+    for (auto it = starting.begin(); it != starting.end(); ++it)
+      if (it->inst == inst_) {
+        starting.erase(it);
+        break;
+      }
+  }
+  StartingScope(const StartingScope &) = delete;
+  StartingScope &operator=(const StartingScope &) = delete;
+
+private:
+  wasm_module_inst_t inst_;
+};
+
+} // namespace
+
+Result<std::unique_ptr<Instance>>
+Instance::create(const EnginePtr &engine, const ModulePtr &module,
+                 ImportHandler handler, const InstanceSettings &settings) {
+  Result<uint32_t> max_pages =
+      memory_pages_limit(*module, settings.max_memory_bytes);
+  if (!max_pages)
+    return max_pages.error();
+  if (Status s = check_table_limit(*module, settings.max_table_elements); !s)
+    return s.error();
   auto impl = std::make_unique<Impl>();
   impl->engine = engine;
   impl->module = module;
   impl->handler = std::move(handler);
+  impl->stop_requested = settings.stop_requested;
   impl->store.reset(wasm_store_new(engine.get()));
   if (!impl->store)
     return make_error(ErrorKind::allocation, "cannot create store");
@@ -1133,11 +1484,21 @@ Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
   // the same trampoline and the same zero globals each time, so concurrent
   // instantiations write identical values. (No lock: a start function may
   // wait on another instantiation of the same module.)
+  //
+  // The stack is WAMR's interpreter stack (frames, locals and operands),
+  // allocated per instance.
+  InstantiationArgs args;
+  std::memset(&args, 0, sizeof args);
+  args.default_stack_size = settings.max_wasm_stack > 0
+                                ? static_cast<uint32_t>(std::min<uint64_t>(
+                                      settings.max_wasm_stack, UINT32_MAX))
+                                : kWasmStackSize;
+  args.max_memory_pages = max_pages.value();
   wasm_trap_t *trap = nullptr;
   {
     StoreScope scope(store);
-    impl->instance = wasm_instance_new_with_args(
-        store, raw, &impl->import_objects.vec, &trap, kWasmStackSize, 0);
+    impl->instance = wasm_instance_new_with_args_ex(
+        store, raw, &impl->import_objects.vec, &trap, &args);
   }
   if (impl->instance == nullptr) {
     std::string text = trap != nullptr ? impl->trap_error(trap).message
@@ -1147,6 +1508,14 @@ Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
   }
   if (trap != nullptr)
     wasm_trap_delete(trap);
+  impl->inst = hb_beamr_wamr_runtime_instance(impl->instance);
+  impl->exec_env = impl->inst != nullptr
+                       ? wasm_runtime_get_exec_env_singleton(impl->inst)
+                       : nullptr;
+  if (impl->exec_env == nullptr)
+    return make_error(ErrorKind::instantiate,
+                      "cannot instantiate module: WAMR made no execution "
+                      "environment for it");
 
   // The default memory is "memory" if exported, else the first memory; the
   // function table is __indirect_function_table, else the first funcref table.
@@ -1170,18 +1539,31 @@ Result<std::unique_ptr<Instance>> Instance::create(const EnginePtr &engine,
             tt != nullptr &&
             wasm_valtype_kind(wasm_tabletype_element(tt)) == WASM_FUNCREF;
         wasm_tabletype_delete(tt);
-        if (funcs)
+        if (funcs) {
           impl->table = wasm_extern_as_table(item);
+          impl->table_name = name;
+        }
       }
-      break;
-    case WASM_EXTERN_FUNC:
-      if (module->has_helpers_ && name == kResetExport)
-        impl->reset = wasm_extern_as_func(item);
-      if (module->has_helpers_ && name == kGrowExport)
-        impl->grow = wasm_extern_as_func(item);
       break;
     default: break;
     }
+  }
+  if (module->has_helpers_)
+    impl->grow = wasm_runtime_lookup_function(impl->inst, kGrowExport);
+
+  // The start function, held back from instantiation so that it runs as a
+  // call interrupt_all() can stop.
+  if (module->deferred_start_) {
+    Impl::Target start{wasm_runtime_lookup_function(impl->inst, kStartExport),
+                       FuncSig{}};
+    if (start.function == nullptr)
+      return make_error(ErrorKind::instantiate,
+                        "cannot instantiate module: WAMR cannot find its "
+                        "start function");
+    StartingScope listed(impl->inst, impl->stop_requested);
+    if (Status s = impl->call_raw(start, nullptr, nullptr, true); !s)
+      return make_error(ErrorKind::instantiate,
+                        "cannot instantiate module: " + s.error().message);
   }
   return std::unique_ptr<Instance>(new Instance(std::move(impl)));
 }
@@ -1203,13 +1585,10 @@ Result<FuncSig> Instance::export_signature(std::string_view name) {
 
 Status Instance::call(std::string_view name, const wasm_val_t *args,
                       wasm_val_t *results) {
-  Result<wasm_extern_t *> item = impl_->find_export(name);
-  if (!item)
-    return item.error();
-  if (wasm_extern_kind(item.value()) != WASM_EXTERN_FUNC)
-    return make_error(ErrorKind::lookup,
-                      "export \"" + std::string(name) + "\" is not a function");
-  return impl_->invoke(wasm_extern_as_func(item.value()), args, results);
+  Result<Impl::Target> target = impl_->export_target(name);
+  if (!target)
+    return target.error();
+  return impl_->invoke(target.value(), args, results);
 }
 
 Result<FuncSig> Instance::table_signature(uint64_t index) {
@@ -1226,10 +1605,10 @@ Result<FuncSig> Instance::table_signature(uint64_t index) {
 
 Status Instance::call_indirect(uint64_t index, const wasm_val_t *args,
                                wasm_val_t *results) {
-  Result<FuncPtr> func = impl_->table_func(index);
-  if (!func)
-    return func.error();
-  return impl_->invoke(func.value().get(), args, results);
+  Result<Impl::Target> target = impl_->table_target(index);
+  if (!target)
+    return target.error();
+  return impl_->invoke(target.value(), args, results);
 }
 
 Result<MemoryView> Instance::memory() {
@@ -1254,7 +1633,12 @@ Result<uint64_t> Instance::memory_grow(uint64_t delta_pages) {
                       what + "more than a 32-bit memory can hold");
   wasm_val_t arg = zero_value(ValType::i32), result = zero_value(ValType::i32);
   arg.of.i32 = static_cast<int32_t>(delta_pages);
-  Status s = impl_->call_raw(impl_->grow, &arg, 1, &result, 1);
+  FuncSig sig;
+  sig.params = {ValType::i32};
+  sig.results = {ValType::i32};
+  // Not interruptible: it is the host's operation, and it ends at once.
+  Status s =
+      impl_->call_raw(Impl::Target{impl_->grow, sig}, &arg, &result, false);
   if (!s)
     return make_error(ErrorKind::out_of_bounds, what + s.error().message);
   if (result.of.i32 < 0)
@@ -1306,6 +1690,19 @@ Status Instance::global_set(std::string_view name, const wasm_val_t &value) {
 }
 
 void *Instance::store_handle() { return impl_->store.get(); }
+
+void Instance::interrupt() {
+  // Sets the instance's exception and WAMR's termination flag, which the
+  // interpreter checks at every branch and call; call_raw() clears both
+  // before a call and then looks at the stop flag itself.
+  wasm_runtime_terminate(impl_->inst);
+}
+
+Status Instance::set_fuel(uint64_t) {
+  return make_error(ErrorKind::unsupported,
+                    "fuel is not supported on WAMR: this build has no "
+                    "instruction metering");
+}
 
 wasm_trap_t *new_trap(void *store, std::string_view message) {
   wasm_store_t *s =

@@ -37,7 +37,10 @@ void run() {
     }
     auto first = w.deadlines.begin();
     if (Clock::now() < first->first) {
-      w.changed.wait_until(lock, first->first);
+      // A copy: wait_until() reads the deadline again after waking, when
+      // disarm() may have erased the entry it came from.
+      const Clock::time_point deadline = first->first;
+      w.changed.wait_until(lock, deadline);
       continue;
     }
     Context *ctx = first->second;

@@ -64,6 +64,7 @@ TEST_F(LimitsTest, InitialMemoryOverTheLimitFailsToInstantiate) {
 }
 
 TEST_F(LimitsTest, TableGrowPastTheLimitFailsInsideWasm) {
+  HB_BEAMR_REQUIRE(hb_beamr::test::Feature::table_limits);
   ContextOptions options;
   options.max_table_elements = 4;
   auto ctx = make("limits", options);

@@ -175,7 +175,9 @@ bool engine_supports(Feature) {
   // Wasmtime has everything; this WAMR build (fast interpreter) lacks all of
   // these: no memory64 in the fast interpreter, no AOT loader, no SIMD (its
   // SIMDe dependency is fetched from the network at build time), no
-  // instruction metering and no NaN canonicalization.
+  // instruction metering, no NaN canonicalization, and no table limit of its
+  // own (only a table whose declared maximum is within the limit is held to
+  // it).
   return std::string(runtime::engine_name()) != "wamr";
 }
 
@@ -187,6 +189,9 @@ std::string missing_reason(Feature feature) {
   case Feature::simd: what = "SIMD (v128)"; break;
   case Feature::fuel: what = "fuel metering"; break;
   case Feature::deterministic: what = "deterministic mode"; break;
+  case Feature::table_limits:
+    what = "a table limit below the table's declared maximum";
+    break;
   }
   return std::string(what) + " not available on engine " +
          runtime::engine_name() + " in this build";

@@ -94,6 +94,7 @@ enum class Feature {
   simd,          ///< modules using v128 (fixture simd.wat)
   fuel,          ///< ContextOptions::fuel_per_call
   deterministic, ///< ContextOptions::deterministic
+  table_limits,  ///< ContextOptions::max_table_elements on a growable table
 };
 
 /// Whether the engine compiled in (runtime::engine_name()) can do `feature`.
