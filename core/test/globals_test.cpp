@@ -9,19 +9,9 @@
 namespace hb_beamr::test {
 namespace {
 
-class GlobalsTest : public RuntimeTest {
+class GlobalsTest : public InstantiatedTest {
 protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    ctx_ = instantiated("values");
-    ASSERT_TRUE(ctx_);
-  }
-  void TearDown() override {
-    ctx_.reset();
-    RuntimeTest::TearDown();
-  }
+  GlobalsTest() : InstantiatedTest("values") {}
 
   wasm_val_t get(const char *name) {
     wasm_val_t value{};
@@ -33,8 +23,6 @@ protected:
   hb_beamr_capi_lib_rc_t set(const char *name, wasm_val_t value) {
     return hb_beamr_capi_lib_global_set(ctx_.get(), name, &value);
   }
-
-  ContextPtr ctx_;
 };
 
 TEST_F(GlobalsTest, ReadsInitialValues) {

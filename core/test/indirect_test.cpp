@@ -9,19 +9,9 @@
 namespace hb_beamr::test {
 namespace {
 
-class IndirectTest : public RuntimeTest {
+class IndirectTest : public InstantiatedTest {
 protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    ctx_ = instantiated("indirect");
-    ASSERT_TRUE(ctx_);
-  }
-  void TearDown() override {
-    ctx_.reset();
-    RuntimeTest::TearDown();
-  }
+  IndirectTest() : InstantiatedTest("indirect") {}
 
   hb_beamr_capi_lib_rc_t call_at(uint64_t index, std::vector<wasm_val_t> args,
                                  std::vector<wasm_val_t> &results,
@@ -43,8 +33,6 @@ protected:
     EXPECT_EQ(HB_BEAMR_CAPI_LIB_STATE_INSTANTIATED,
               hb_beamr_capi_lib_get_state(ctx_.get()));
   }
-
-  ContextPtr ctx_;
 };
 
 TEST_F(IndirectTest, CallsEntriesOfDifferentSignatures) {

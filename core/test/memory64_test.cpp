@@ -11,20 +11,9 @@ namespace {
 
 constexpr uint64_t kPage = 65536;
 
-class Memory64Test : public RuntimeTest {
+class Memory64Test : public InstantiatedTest {
 protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    HB_BEAMR_REQUIRE(Feature::memory64);
-    ctx_ = instantiated("fac64");
-    ASSERT_TRUE(ctx_);
-  }
-  void TearDown() override {
-    ctx_.reset();
-    RuntimeTest::TearDown();
-  }
+  Memory64Test() : InstantiatedTest("fac64", nullptr, Feature::memory64) {}
 
   int32_t load_byte(uint64_t addr) {
     return call_i32(ctx_.get(), "load_byte",
@@ -36,8 +25,6 @@ protected:
               hb_beamr_capi_lib_memory_size(ctx_.get(), &bytes));
     return bytes;
   }
-
-  ContextPtr ctx_;
 };
 
 TEST_F(Memory64Test, FunctionsRun) {

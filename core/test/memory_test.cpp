@@ -14,19 +14,9 @@ namespace {
 constexpr uint64_t kPage = 65536;
 
 // mem_bounded.wat: one page, at most two.
-class BoundedMemoryTest : public RuntimeTest {
+class BoundedMemoryTest : public InstantiatedTest {
 protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    ctx_ = instantiated("mem_bounded");
-    ASSERT_TRUE(ctx_);
-  }
-  void TearDown() override {
-    ctx_.reset();
-    RuntimeTest::TearDown();
-  }
+  BoundedMemoryTest() : InstantiatedTest("mem_bounded") {}
 
   uint64_t size() {
     uint64_t bytes = 0;
@@ -44,8 +34,6 @@ protected:
   int32_t wasm_load8(uint64_t addr) {
     return call_i32(ctx_.get(), "load8", {i32_val(static_cast<int32_t>(addr))});
   }
-
-  ContextPtr ctx_;
 };
 
 TEST_F(BoundedMemoryTest, SizeIsOnePage) { EXPECT_EQ(kPage, size()); }
@@ -206,19 +194,9 @@ TEST_F(NoMemoryTest, MemoryCallsOnAModuleWithoutMemoryFailLookup) {
 }
 
 // memory.c: the host allocates with the module's malloc, as real callers do.
-class CMemoryTest : public RuntimeTest {
+class CMemoryTest : public InstantiatedTest {
 protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    ctx_ = instantiated("memory");
-    ASSERT_TRUE(ctx_);
-  }
-  void TearDown() override {
-    ctx_.reset();
-    RuntimeTest::TearDown();
-  }
+  CMemoryTest() : InstantiatedTest("memory") {}
 
   uint32_t malloc_bytes(size_t size) {
     return static_cast<uint32_t>(call_i32(
@@ -255,8 +233,6 @@ protected:
               hb_beamr_capi_lib_memory_size(ctx_.get(), &bytes));
     return bytes;
   }
-
-  ContextPtr ctx_;
 };
 
 TEST_F(CMemoryTest, UpperReturnsANewString) {

@@ -171,6 +171,21 @@ invalid_state_error(hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_lib_rc_t rc,
   return failure;
 }
 
+void InstantiatedTest::SetUp() {
+  RuntimeTest::SetUp();
+  if (HasFatalFailure())
+    return;
+  if (needs_)
+    HB_BEAMR_REQUIRE(*needs_);
+  ctx_ = instantiated(fixture_, host_);
+  ASSERT_TRUE(ctx_);
+}
+
+void InstantiatedTest::TearDown() {
+  ctx_.reset();
+  RuntimeTest::TearDown();
+}
+
 bool engine_supports(Feature) {
   // Wasmtime has everything; this WAMR build (fast interpreter) lacks all of
   // these: no memory64 in the fast interpreter, no AOT loader, no SIMD (its

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -54,6 +55,43 @@ private:
   size_t live_before_ = 0;
 };
 
+/// What only some engine builds can do. Tests of these skip, with the reason,
+/// on an engine that cannot.
+enum class Feature {
+  memory64,      ///< 64-bit linear memories
+  precompiled,   ///< serialize_module / load_precompiled_module
+  simd,          ///< modules using v128 (fixture simd.wat)
+  fuel,          ///< ContextOptions::fuel_per_call
+  deterministic, ///< ContextOptions::deterministic
+  table_limits,  ///< ContextOptions::max_table_elements on a growable table
+};
+
+/// Whether the engine compiled in (runtime::engine_name()) can do `feature`.
+bool engine_supports(Feature feature);
+
+/// Why the engine compiled in cannot do `feature`, for GTEST_SKIP().
+std::string missing_reason(Feature feature);
+
+/// A RuntimeTest whose ctx_ holds fixture `fixture` instantiated for each
+/// test (host functions: `host` for every import). With `needs`, skips (with
+/// the reason) on engines that lack that feature.
+class InstantiatedTest : public RuntimeTest {
+protected:
+  explicit InstantiatedTest(std::string fixture,
+                            hb_beamr_capi_host_function_t host = nullptr,
+                            std::optional<Feature> needs = std::nullopt)
+      : fixture_(std::move(fixture)), host_(host), needs_(needs) {}
+  void SetUp() override;
+  void TearDown() override;
+
+  ContextPtr ctx_;
+
+private:
+  std::string fixture_;
+  hb_beamr_capi_host_function_t host_;
+  std::optional<Feature> needs_;
+};
+
 /// The opaque pointer form the C facade takes for host functions.
 inline void *as_user_function(hb_beamr_capi_host_function_t function) {
   return reinterpret_cast<void *>(function);
@@ -85,23 +123,6 @@ bool contains(const std::string &haystack, const std::string &needle);
 invalid_state_error(hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_lib_rc_t rc,
                     const char *current,
                     const std::vector<const char *> &operation_words);
-
-/// What only some engine builds can do. Tests of these skip, with the reason,
-/// on an engine that cannot.
-enum class Feature {
-  memory64,      ///< 64-bit linear memories
-  precompiled,   ///< serialize_module / load_precompiled_module
-  simd,          ///< modules using v128 (fixture simd.wat)
-  fuel,          ///< ContextOptions::fuel_per_call
-  deterministic, ///< ContextOptions::deterministic
-  table_limits,  ///< ContextOptions::max_table_elements on a growable table
-};
-
-/// Whether the engine compiled in (runtime::engine_name()) can do `feature`.
-bool engine_supports(Feature feature);
-
-/// Why the engine compiled in cannot do `feature`, for GTEST_SKIP().
-std::string missing_reason(Feature feature);
 
 } // namespace hb_beamr::test
 

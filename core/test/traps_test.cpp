@@ -31,19 +31,9 @@ wasm_trap_t *fail_with_message(hb_beamr_capi_lib_context_t *ctx,
   return hb_beamr_capi_lib_trap_new(ctx, message);
 }
 
-class TrapsTest : public RuntimeTest {
+class TrapsTest : public InstantiatedTest {
 protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    ctx_ = instantiated("traps", fail_with_message);
-    ASSERT_TRUE(ctx_);
-  }
-  void TearDown() override {
-    ctx_.reset();
-    RuntimeTest::TearDown();
-  }
+  TrapsTest() : InstantiatedTest("traps", fail_with_message) {}
 
   // Calls `name`, expects a trap whose message contains `text` (case
   // insensitive), then checks the context recovers.
@@ -64,8 +54,6 @@ protected:
     EXPECT_EQ(HB_BEAMR_CAPI_LIB_STATE_INSTANTIATED,
               hb_beamr_capi_lib_get_state(ctx_.get()));
   }
-
-  ContextPtr ctx_;
 };
 
 TEST_F(TrapsTest, Unreachable) {

@@ -12,19 +12,9 @@
 namespace hb_beamr::test {
 namespace {
 
-class ValuesTest : public RuntimeTest {
+class ValuesTest : public InstantiatedTest {
 protected:
-  void SetUp() override {
-    RuntimeTest::SetUp();
-    if (HasFatalFailure())
-      return;
-    ctx_ = instantiated("values");
-    ASSERT_TRUE(ctx_);
-  }
-  void TearDown() override {
-    ctx_.reset();
-    RuntimeTest::TearDown();
-  }
+  ValuesTest() : InstantiatedTest("values") {}
 
   // Calls a one-argument identity export and returns its single result.
   wasm_val_t identity(const char *name, wasm_val_t arg) {
@@ -48,8 +38,6 @@ protected:
               hb_beamr_capi_lib_get_state(ctx_.get()));
     EXPECT_EQ(5, identity("id_i32", i32_val(5)).of.i32);
   }
-
-  ContextPtr ctx_;
 };
 
 template <typename T> uint64_t bits_of(T value) {
