@@ -1,0 +1,465 @@
+%%% @doc The Erlang side of the benchmark suite (bench/run.sh runs it once
+%%% per engine and group, each in a fresh VM): call overhead, import round
+%%% trips, compute kernels, start times, memory and snapshot throughput,
+%%% footprint and scale, and the
+%%% Erlang-side floors (message and port round trips). Native floors come
+%%% from bench/native.
+%%%
+%%% Every measurement is repeated and appended to a CSV file as
+%%% `Engine,Group,Name,Unit,Reps,Min,Median,Detail', where Min and Median are
+%%% seconds per operation (unit `s') or bytes (unit `bytes').
+%%%
+%%% Run: `erl -noshell -pa <hb_beamr ebin> -pa <this ebin> -run hb_beamr_bench
+%%% main Engine Out.csv WasmDir FacWasm Groups Sha256MiB MatmulN FibN' with
+%%% the driver found through `$HB_BEAMR_DRIVER_DIR'. Groups is a
+%%% comma-separated subset of `call,import,compute,start,memory,scale' or
+%%% `all'; the kernel sizes are those given to the native kernels.
+%%% `$HB_BEAMR_BENCH_QUICK' shortens every measurement (a smoke run, numbers
+%%% not meaningful).
+-module(hb_beamr_bench).
+
+-export([main/1]).
+
+-define(DRIVER, "hb_beamr").
+-define(IMPORTS_PER_CALL, 5000).
+-define(MEMORY_MIB, [1, 64, 256]).
+-define(SCALE_INSTANCES, 1000).
+
+-type budget() :: {MinReps :: pos_integer(), MaxReps :: pos_integer(),
+                   Seconds :: number()}.
+
+-spec main([string()]) -> no_return().
+main([Engine, Out, WasmDir, FacWasm, Groups, ShaMiB, MatmulN, FibN]) ->
+    Code = try
+               run(#{engine => Engine, out => Out, wasm_dir => WasmDir,
+                     fac => read(FacWasm), groups => groups(Groups),
+                     sizes => [list_to_integer(X) || X <- [ShaMiB, MatmulN, FibN]]}),
+               0
+           catch
+               Class:Reason:Stack ->
+                   io:format(standard_error, "bench failed: ~p:~p~n~p~n",
+                             [Class, Reason, Stack]),
+                   1
+           end,
+    erlang:halt(Code);
+main(_) ->
+    io:format(standard_error,
+              "usage: hb_beamr_bench main Engine Out.csv WasmDir FacWasm Groups "
+              "Sha256MiB MatmulN FibN~n", []),
+    erlang:halt(2).
+
+groups("all") -> [call, import, compute, start, memory, scale];
+groups(Text) -> [list_to_existing_atom(G) || G <- string:lexemes(Text, ",")].
+
+run(Ctx = #{groups := Groups}) ->
+    ok = hb_beamr:load_driver(),
+    lists:foreach(
+      fun(Group) ->
+              T0 = erlang:monotonic_time(millisecond),
+              progress("~s ...", [Group]),
+              bench(Group, Ctx),
+              progress("~s done in ~.1f s",
+                       [Group, (erlang:monotonic_time(millisecond) - T0) / 1000])
+      end, Groups).
+
+%%% ------------------------------------------------------------------------
+%%% 1. Call overhead, with its floors
+%%% ------------------------------------------------------------------------
+
+bench(call, Ctx = #{fac := Fac}) ->
+    Fast = budget(5, 15, 4),
+    %% Floor: a local Erlang message round trip.
+    Echo = spawn_link(fun echo/0),
+    row(Ctx, call, erl_msg_rtt, sample(fun() -> echo_rtt(Echo) end, 20000, Fast)),
+    Echo ! stop,
+    %% Floor: an empty round trip through a port of our driver ({ping, Tag},
+    %% answered in the driver's output callback), and port_control.
+    Port = open_driver_port(),
+    row(Ctx, call, port_ping, sample(fun() -> ping(Port) end, 20000, Fast)),
+    row(Ctx, call, port_control,
+        sample(fun() -> erlang:port_control(Port, 0, <<>>) end, 100000, Fast)),
+    port_close(Port),
+    {ok, W, _, _} = hb_beamr:start(Fac),
+    %% The ping through the instance's process: the Erlang hop alone.
+    row(Ctx, call, instance_ping,
+        sample(fun() -> pong = hb_beamr:request(W, ping, []) end, 20000, Fast)),
+    Call = fun() -> {ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) end,
+    _ = [Call() || _ <- lists:seq(1, 1000)],
+    row(Ctx, call, call_fac, sample(Call, 5000, Fast)),
+    ok = hb_beamr:stop(W),
+    %% Concurrent callers on separate instances; the floor is as many
+    %% concurrent pingers on separate ports.
+    Budget = budget(3, 7, 6),
+    lists:foreach(
+      fun(N) ->
+              row(Ctx, call, name("call_fac_c~b", [N]),
+                  concurrent(N, call_worker(Fac), Budget, 1.0)),
+              row(Ctx, call, name("port_ping_c~b", [N]),
+                  concurrent(N, ping_worker(), Budget, 1.0))
+      end, [2, 8]);
+
+%%% ------------------------------------------------------------------------
+%%% 2. Import round trip
+%%% ------------------------------------------------------------------------
+
+bench(import, Ctx) ->
+    {ok, W, _, _} = hb_beamr:start(wasm(Ctx, "import_loop")),
+    N = ?IMPORTS_PER_CALL,
+    Tick = fun(S, #{args := [I]}) -> {ok, [I + 1], S} end,
+    Loop = fun() -> {ok, [N], 0} = hb_beamr:call(W, "loop", [N], Tick, 0) end,
+    Loop(),
+    Times = sample(Loop, 1, budget(5, 15, 6)),
+    row(Ctx, import, import_erl, [T / N || T <- Times]),
+    ok = hb_beamr:stop(W);
+
+%%% ------------------------------------------------------------------------
+%%% 3. Compute kernels, inside one call each
+%%% ------------------------------------------------------------------------
+
+bench(compute, Ctx = #{sizes := [ShaMiB, MatmulN, FibN]}) ->
+    Budget = budget(3, 11, 20),
+    kernel(Ctx, "sha256", [ShaMiB], [], Budget),
+    kernel(Ctx, "matmul", [MatmulN], [], Budget),
+    kernel(Ctx, "fib", none, [FibN], Budget);
+
+%%% ------------------------------------------------------------------------
+%%% 4. Start: cold compile, compiled-module cache, precompiled (aot)
+%%% ------------------------------------------------------------------------
+
+bench(start, Ctx = #{fac := Fac}) ->
+    Large = wasm(Ctx, "large"),
+    Probe = open_driver_port(),
+    lists:foreach(
+      fun({Name, Bin, Budget}) ->
+              Detail = integer_to_list(byte_size(Bin)),
+              %% Cold: no live instance holds the module, so it compiles.
+              Cold = sample_self(fun() -> idle(Probe), time_start(Bin, wasm) end, Budget),
+              row(Ctx, start, name("start_~s_cold", [Name]), Cold, Detail),
+              %% Cached: a live instance holds the module; start shares it.
+              {ok, Holder, _, _} = hb_beamr:start(Bin),
+              Cached = sample_self(fun() -> time_start(Bin, wasm) end, budget(5, 21, 4)),
+              row(Ctx, start, name("start_~s_cached", [Name]), Cached, Detail),
+              ok = hb_beamr:stop(Holder),
+              %% Precompiled by compile/1, started in mode aot.
+              case hb_beamr:compile(Bin) of
+                  {ok, Pre} ->
+                      Aot = sample_self(fun() -> idle(Probe), time_start(Pre, aot) end,
+                                        budget(5, 21, 4)),
+                      row(Ctx, start, name("start_~s_aot", [Name]), Aot,
+                          integer_to_list(byte_size(Pre)));
+                  {error, Reason} ->
+                      row(Ctx, start, name("start_~s_aot", [Name]), [],
+                          reason_text(Reason))
+              end
+      end, [{small, Fac, budget(5, 21, 4)}, {large, Large, budget(3, 7, 20)}]),
+    %% The part of every start that is not WebAssembly: a port of the driver,
+    %% its thread started by a first command, and that command's reply.
+    PortOpen = sample_self(fun() ->
+                                   T0 = erlang:monotonic_time(),
+                                   P = open_driver_port(),
+                                   wake_thread(P),
+                                   T = seconds(erlang:monotonic_time() - T0),
+                                   port_close(P),
+                                   T
+                           end, budget(5, 21, 4)),
+    row(Ctx, start, port_open, PortOpen),
+    port_close(Probe);
+
+%%% ------------------------------------------------------------------------
+%%% 5. Memory access and snapshots
+%%% ------------------------------------------------------------------------
+
+bench(memory, Ctx) ->
+    {ok, W, _, _} = hb_beamr:start(wasm(Ctx, "memory")),
+    lists:foreach(
+      fun(MiB) ->
+              Size = MiB bsl 20,
+              {ok, Current} = hb_beamr_io:size(W),
+              Pages = (Size - Current) div 65536,
+              {ok, [_]} = hb_beamr:call(W, "grow", [Pages]),
+              {ok, Size} = hb_beamr_io:size(W),
+              Data = binary:copy(<<16#5a>>, Size),
+              %% Touch every page once, so no measurement pays first faults.
+              ok = hb_beamr_io:write(W, 0, Data),
+              Inner = max(1, 64 div MiB),
+              Budget = case MiB of 256 -> budget(3, 7, 10); _ -> budget(5, 15, 5) end,
+              Mem = fun(Name, Op) ->
+                            Times = sample_gc(Op, Inner, Budget),
+                            row(Ctx, memory, name("~s_~bMiB", [Name, MiB]), Times,
+                                integer_to_list(Size))
+                    end,
+              Mem(io_read, fun() -> {ok, <<_:Size/binary>>} = hb_beamr_io:read(W, 0, Size) end),
+              Mem(io_write, fun() -> ok = hb_beamr_io:write(W, 0, Data) end),
+              Mem(serialize, fun() -> {ok, <<_:Size/binary>>} = hb_beamr:serialize(W) end),
+              {ok, Snapshot} = hb_beamr:serialize(W),
+              Mem(deserialize, fun() -> ok = hb_beamr:deserialize(W, Snapshot) end)
+      end, ?MEMORY_MIB),
+    ok = hb_beamr:stop(W);
+
+%%% ------------------------------------------------------------------------
+%%% 6. Footprint and scale
+%%% ------------------------------------------------------------------------
+
+bench(scale, Ctx = #{fac := Fac}) ->
+    N = case quick() of true -> 100; false -> ?SCALE_INSTANCES end,
+    Budget = budget(3, 5, 10),
+    %% Resident memory per bare port (its idle thread, no module), then per idle
+    %% instance (its Erlang process, port, thread and context, after one
+    %% call). The ports stay open meanwhile, so the instances' threads cannot
+    %% reuse their stacks.
+    erlang:garbage_collect(),
+    Rss0 = resident_bytes(),
+    Ports = [open_driver_port() || _ <- lists:seq(1, N)],
+    [wake_thread(P) || P <- Ports],
+    erlang:garbage_collect(),
+    Rss1 = resident_bytes(),
+    Ws = [begin {ok, W, _, _} = hb_beamr:start(Fac), W end || _ <- lists:seq(1, N)],
+    [{ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) || W <- Ws],
+    erlang:garbage_collect(),
+    Rss2 = resident_bytes(),
+    row(Ctx, scale, rss_per_port, bytes, [(Rss1 - Rss0) / N], integer_to_list(N)),
+    row(Ctx, scale, rss_per_instance, bytes, [(Rss2 - Rss1) / N], integer_to_list(N)),
+    [port_close(P) || P <- Ports],
+    %% Busy instances: N callers, one per instance, all calling at once; the
+    %% floor is N pingers on their own ports.
+    row(Ctx, scale, call_fac_many,
+        concurrent(N, fun(K) -> call_loop(lists:nth(K, Ws)) end, Budget, 2.0),
+        integer_to_list(N)),
+    [ok = hb_beamr:stop(W) || W <- Ws],
+    row(Ctx, scale, port_ping_many, concurrent(N, ping_worker(), Budget, 2.0),
+        integer_to_list(N)).
+
+%%% ------------------------------------------------------------------------
+%%% Pieces
+%%% ------------------------------------------------------------------------
+
+echo() ->
+    receive
+        {From, Ref} -> From ! {Ref, pong}, echo();
+        stop -> ok
+    end.
+
+echo_rtt(Echo) ->
+    Ref = make_ref(),
+    Echo ! {self(), Ref},
+    receive {Ref, pong} -> ok end.
+
+open_driver_port() ->
+    open_port({spawn_driver, ?DRIVER}, [binary]).
+
+ping(Port) ->
+    Ref = make_ref(),
+    true = port_command(Port, term_to_binary({ping, Ref})),
+    receive {Port, Ref, pong} -> ok after 5000 -> error(ping_timeout) end.
+
+%% Sends the port a command that its instance thread answers (size, with no
+%% module loaded), which starts the thread: the driver starts it on the first
+%% command it cannot answer itself.
+wake_thread(Port) ->
+    Ref = make_ref(),
+    true = port_command(Port, term_to_binary({size, Ref})),
+    receive
+        {Port, Ref, {error, not_initialized}} -> ok
+    after 5000 -> error(size_timeout)
+    end.
+
+%% Waits until no instance of this driver holds a context (a stopped
+%% instance's thread frees its context asynchronously), so that the next
+%% start compiles afresh.
+idle(Probe) ->
+    Ref = make_ref(),
+    true = port_command(Probe, term_to_binary({info, Ref})),
+    receive
+        {Probe, Ref, {ok, Info}} ->
+            case proplists:get_value(contexts, Info) of
+                0 -> ok;
+                _ -> timer:sleep(5), idle(Probe)
+            end
+    after 5000 -> error(info_timeout)
+    end.
+
+%% Seconds taken by start/2 (the instance is stopped afterwards, untimed).
+time_start(Bin, Mode) ->
+    T0 = erlang:monotonic_time(),
+    {ok, W, _, _} = hb_beamr:start(Bin, Mode),
+    T = seconds(erlang:monotonic_time() - T0),
+    ok = hb_beamr:stop(W),
+    T.
+
+kernel(Ctx, Name, PrepareArgs, RunArgs, Budget) ->
+    {ok, W, _, _} = hb_beamr:start(wasm(Ctx, Name)),
+    case PrepareArgs of
+        none -> ok;
+        _ -> {ok, [0]} = hb_beamr:call(W, Name ++ "_prepare", PrepareArgs)
+    end,
+    Run = fun() -> {ok, [Sum]} = hb_beamr:call(W, Name ++ "_run", RunArgs), Sum end,
+    Checksum = Run(),
+    Times = sample(Run, 1, Budget),
+    row(Ctx, compute, Name ++ "_wasm", Times, integer_to_list(Checksum)),
+    ok = hb_beamr:stop(W).
+
+call_worker(Fac) ->
+    fun(_K) ->
+            {ok, W, _, _} = hb_beamr:start(Fac),
+            call_loop(W)
+    end.
+
+call_loop(W) ->
+    fun() -> {ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) end.
+
+ping_worker() ->
+    fun(_K) ->
+            Port = open_driver_port(),
+            fun() -> ping(Port) end
+    end.
+
+%% Throughput of N processes running their own operation at once for
+%% Seconds per repetition: seconds per operation over all of them. Setup(K)
+%% runs in process K and returns its operation.
+concurrent(N, Setup, Budget, Seconds) ->
+    Parent = self(),
+    Pids = [spawn_link(fun() -> concurrent_worker(Parent, Setup(K)) end)
+            || K <- lists:seq(1, N)],
+    [receive {ready, P} -> ok end || P <- Pids],
+    Times = sample_self(
+              fun() ->
+                      Deadline = erlang:monotonic_time() + erlang:convert_time_unit(
+                                   round(Seconds * 1000), millisecond, native),
+                      T0 = erlang:monotonic_time(),
+                      [P ! {go, Deadline} || P <- Pids],
+                      Total = lists:sum([receive {done, P, C} -> C end || P <- Pids]),
+                      seconds(erlang:monotonic_time() - T0) / max(Total, 1)
+              end, Budget),
+    [P ! stop || P <- Pids],
+    Times.
+
+concurrent_worker(Parent, Op) ->
+    Op(),
+    Parent ! {ready, self()},
+    concurrent_wait(Parent, Op).
+
+concurrent_wait(Parent, Op) ->
+    receive
+        {go, Deadline} ->
+            Parent ! {done, self(), concurrent_run(Op, Deadline, 0)},
+            concurrent_wait(Parent, Op);
+        stop ->
+            ok
+    end.
+
+concurrent_run(Op, Deadline, Count) ->
+    case erlang:monotonic_time() < Deadline of
+        true -> Op(), concurrent_run(Op, Deadline, Count + 1);
+        false -> Count
+    end.
+
+resident_bytes() ->
+    {ok, Status} = file:read_file("/proc/self/status"),
+    [_, Rest] = binary:split(Status, <<"VmRSS:">>),
+    [Kb | _] = string:lexemes(binary_to_list(Rest), " \t\n"),
+    list_to_integer(Kb) * 1024.
+
+%%% ------------------------------------------------------------------------
+%%% Repetition and output
+%%% ------------------------------------------------------------------------
+
+quick() ->
+    case os:getenv("HB_BEAMR_BENCH_QUICK") of
+        false -> false;
+        "" -> false;
+        "0" -> false;
+        _ -> true
+    end.
+
+-spec budget(pos_integer(), pos_integer(), number()) -> budget().
+budget(MinReps, MaxReps, Seconds) ->
+    case quick() of
+        true -> {1, min(MaxReps, 2), Seconds / 10};
+        false -> {MinReps, MaxReps, Seconds}
+    end.
+
+%% Runs Fun Inner times per repetition; seconds per operation of each.
+sample(Fun, Inner, Budget) ->
+    sample_self(fun() ->
+                        T0 = erlang:monotonic_time(),
+                        repeat(Fun, Inner),
+                        seconds(erlang:monotonic_time() - T0) / Inner
+                end, Budget).
+
+%% As sample/3, with a garbage collection before each repetition (untimed),
+%% so large binaries from the last one are freed.
+sample_gc(Fun, Inner, Budget) ->
+    sample_self(fun() ->
+                        erlang:garbage_collect(),
+                        T0 = erlang:monotonic_time(),
+                        repeat(fun() -> Fun(), erlang:garbage_collect() end, Inner),
+                        seconds(erlang:monotonic_time() - T0) / Inner
+                end, Budget).
+
+%% Fun() returns the seconds of one repetition.
+sample_self(Fun, {MinReps, MaxReps, Seconds}) ->
+    Start = erlang:monotonic_time(),
+    sample_self(Fun, MinReps, MaxReps, Seconds, Start, []).
+
+sample_self(_Fun, _MinReps, MaxReps, _Seconds, _Start, Acc) when length(Acc) >= MaxReps ->
+    lists:reverse(Acc);
+sample_self(Fun, MinReps, MaxReps, Seconds, Start, Acc) ->
+    case length(Acc) >= MinReps andalso
+        seconds(erlang:monotonic_time() - Start) > Seconds of
+        true -> lists:reverse(Acc);
+        false -> sample_self(Fun, MinReps, MaxReps, Seconds, Start, [Fun() | Acc])
+    end.
+
+repeat(_Fun, 0) -> ok;
+repeat(Fun, N) -> _ = Fun(), repeat(Fun, N - 1).
+
+seconds(Native) ->
+    erlang:convert_time_unit(Native, native, nanosecond) / 1.0e9.
+
+row(Ctx, Group, Name, Values) ->
+    row(Ctx, Group, Name, s, Values, "").
+
+row(Ctx, Group, Name, Values, Detail) ->
+    row(Ctx, Group, Name, s, Values, Detail).
+
+row(#{engine := Engine, out := Out}, Group, Name, Unit, Values, Detail) ->
+    Line = case lists:sort(Values) of
+               [] ->
+                   io_lib:format("~s,~s,~s,~s,0,,,~s~n", [Engine, Group, Name, Unit, Detail]);
+               Sorted ->
+                   io_lib:format("~s,~s,~s,~s,~b,~.9g,~.9g,~s~n",
+                                 [Engine, Group, Name, Unit, length(Sorted),
+                                  float(hd(Sorted)), float(median(Sorted)), Detail])
+           end,
+    ok = file:write_file(Out, Line, [append]),
+    io:put_chars(Line).
+
+median(Sorted) ->
+    N = length(Sorted),
+    case N rem 2 of
+        1 -> lists:nth(N div 2 + 1, Sorted);
+        0 -> (lists:nth(N div 2, Sorted) + lists:nth(N div 2 + 1, Sorted)) / 2
+    end.
+
+name(Format, Args) -> lists:flatten(io_lib:format(Format, Args)).
+
+wasm(#{wasm_dir := Dir}, Name) -> read(filename:join(Dir, Name ++ ".wasm")).
+
+read(Path) ->
+    case file:read_file(Path) of
+        {ok, Bin} -> Bin;
+        {error, Reason} -> error({cannot_read, Path, Reason})
+    end.
+
+%% A failure as one CSV field: "Kind: message", no commas or newlines.
+reason_text(Reason) ->
+    Flat = case Reason of
+               {Kind, Message} when is_atom(Kind), is_binary(Message) ->
+                   atom_to_list(Kind) ++ ": " ++ binary_to_list(Message);
+               _ ->
+                   lists:flatten(io_lib:format("~p", [Reason]))
+           end,
+    [case C of $, -> $;; $\n -> $\s; _ -> C end || C <- Flat].
+
+progress(Format, Args) ->
+    io:format(standard_error, "bench: " ++ Format ++ "~n", Args).
