@@ -214,6 +214,68 @@ void hb_beamr_capi_lib_interrupt(hb_beamr_capi_lib_context_t *ctx);
 hb_beamr_capi_lib_rc_t
 hb_beamr_capi_lib_set_call_timeout(hb_beamr_capi_lib_context_t *ctx,
                                    uint64_t milliseconds);
+/* ---- Suspendable calls ------------------------------------------------
+ * A context instantiated with hb_beamr_capi_lib_instantiate_suspending()
+ * runs calls that stop instead of blocking: at a function import, which the
+ * caller answers later with hb_beamr_capi_lib_resolve_import(), and when a
+ * time slice ends. Only engines that can suspend a call support it
+ * (hb_beamr_capi_lib_can_suspend(); Wasmtime yes, WAMR no). */
+
+/* Where a suspendable call stands. */
+typedef enum {
+  HB_BEAMR_CAPI_CALL_FINISHED = 0,    /* results: take_results() */
+  HB_BEAMR_CAPI_CALL_AWAITING_IMPORT, /* see pending_import() */
+  HB_BEAMR_CAPI_CALL_YIELDED,         /* its slice ended: resume() */
+} hb_beamr_capi_call_progress_t;
+
+/* 1 if this build's engine can suspend calls, else 0. */
+int hb_beamr_capi_lib_can_suspend(void);
+/* Instantiates the loaded module for suspendable calls. Imports called by
+ * the start function get `start_import_function` (an
+ * hb_beamr_capi_host_function_t; NULL: zeros of their result types).
+ * Returns UNSUPPORTED on engines that cannot suspend. call_export() and
+ * call_indirect() are refused on such a context. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_instantiate_suspending(hb_beamr_capi_lib_context_t *ctx,
+                                         void *start_import_function);
+/* Starts a call of export `func_name` (or, with func_name NULL, of entry
+ * `table_index` of the function table) and runs it for about
+ * `slice_microseconds`. At top level (INSTANTIATED, TRAPPED) or nested in
+ * an awaited import (AWAITING_IMPORT). A trap or other failure returns its
+ * code as call_export() would and ends that call. */
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_start_call(
+    hb_beamr_capi_lib_context_t *ctx, const char *func_name,
+    uint64_t table_index, uint32_t num_args, const wasm_val_t args[],
+    uint64_t slice_microseconds, hb_beamr_capi_call_progress_t *out_progress);
+/* Continues the innermost call after a yield or an answered import. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_resume(hb_beamr_capi_lib_context_t *ctx,
+                         uint64_t slice_microseconds,
+                         hb_beamr_capi_call_progress_t *out_progress);
+/* The import the innermost call waits for: its description and arguments
+ * (borrowed, valid until the next call on ctx). INVALID_STATE if none. */
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_pending_import(
+    hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_import_info_t *out_info,
+    uint32_t *out_num_args, const wasm_val_t **out_args);
+/* Answers the awaited import with `results`, which must match its result
+ * types (INVALID_ARGUMENT otherwise, and the import keeps waiting); then
+ * resume() continues the call. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_resolve_import(hb_beamr_capi_lib_context_t *ctx,
+                                 uint32_t num_results,
+                                 const wasm_val_t results[]);
+/* Makes the awaited import trap with `message`; resume() unwinds. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_reject_import(hb_beamr_capi_lib_context_t *ctx,
+                                const char *message);
+/* Copies the results of the call that last finished. `num_results` must be
+ * its result count. */
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_take_results(hb_beamr_capi_lib_context_t *ctx,
+                               uint32_t num_results, wasm_val_t results[]);
+/* Unwinds every suspended call of ctx (state TRAPPED; ctx stays usable). */
+void hb_beamr_capi_lib_abandon_calls(hb_beamr_capi_lib_context_t *ctx);
+
 /* Makes a trap carrying `message`, for a host function to return. */
 wasm_trap_t *hb_beamr_capi_lib_trap_new(hb_beamr_capi_lib_context_t *ctx,
                                         const char *message);

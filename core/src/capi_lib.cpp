@@ -2,8 +2,11 @@
 // ErrorKind to a return code and keeps messages per context; never throws.
 #include "hb_beamr_capi_lib.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -355,6 +358,143 @@ hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_indirect(
                   [&](auto &in, auto &out) {
                     return ctx->context->call_indirect(table_index, in, out);
                   });
+}
+
+namespace {
+hb_beamr_capi_lib_rc_t
+report_progress(const hb_beamr::Result<hb_beamr::CallProgress> &progress,
+                hb_beamr_capi_call_progress_t *out) {
+  if (!progress)
+    return rc_of(progress.error().kind);
+  switch (progress.value()) {
+  case hb_beamr::CallProgress::finished:
+    *out = HB_BEAMR_CAPI_CALL_FINISHED;
+    break;
+  case hb_beamr::CallProgress::awaiting_import:
+    *out = HB_BEAMR_CAPI_CALL_AWAITING_IMPORT;
+    break;
+  case hb_beamr::CallProgress::yielded:
+    *out = HB_BEAMR_CAPI_CALL_YIELDED;
+    break;
+  }
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+std::chrono::microseconds slice_of(uint64_t microseconds) {
+  // About eleven days; more would overflow the clock arithmetic.
+  constexpr uint64_t longest = uint64_t{1} << 40;
+  return std::chrono::microseconds(
+      static_cast<int64_t>(std::min(microseconds, longest)));
+}
+} // namespace
+
+int hb_beamr_capi_lib_can_suspend(void) {
+  return hb_beamr::Context::can_suspend() ? 1 : 0;
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_instantiate_suspending(hb_beamr_capi_lib_context_t *ctx,
+                                         void *start_import_function) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  hb_beamr::HostFunction start;
+  if (start_import_function != nullptr)
+    start = adapt(ctx, {reinterpret_cast<hb_beamr_capi_host_function_t>(
+                            start_import_function),
+                        nullptr});
+  return rc_of_result(ctx->context->instantiate_suspending(std::move(start)));
+}
+
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_start_call(
+    hb_beamr_capi_lib_context_t *ctx, const char *func_name,
+    uint64_t table_index, uint32_t num_args, const wasm_val_t args[],
+    uint64_t slice_microseconds, hb_beamr_capi_call_progress_t *out_progress) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (num_args > 0 && args == nullptr)
+    return bad_argument(ctx, "args is NULL");
+  if (out_progress == nullptr)
+    return bad_argument(ctx, "out_progress is NULL");
+  const std::vector<wasm_val_t> in(args, args + num_args);
+  const auto slice = slice_of(slice_microseconds);
+  return report_progress(
+      func_name != nullptr
+          ? ctx->context->start_call(func_name, in, slice)
+          : ctx->context->start_call_indirect(table_index, in, slice),
+      out_progress);
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_resume(hb_beamr_capi_lib_context_t *ctx,
+                         uint64_t slice_microseconds,
+                         hb_beamr_capi_call_progress_t *out_progress) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (out_progress == nullptr)
+    return bad_argument(ctx, "out_progress is NULL");
+  return report_progress(ctx->context->resume(slice_of(slice_microseconds)),
+                         out_progress);
+}
+
+hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_pending_import(
+    hb_beamr_capi_lib_context_t *ctx, hb_beamr_capi_import_info_t *out_info,
+    uint32_t *out_num_args, const wasm_val_t **out_args) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (out_info == nullptr || out_num_args == nullptr || out_args == nullptr)
+    return bad_argument(ctx, "an output pointer is NULL");
+  std::optional<hb_beamr::ImportRequest> request =
+      ctx->context->pending_import();
+  if (!request) {
+    ctx->facade_error = "no import awaits an answer";
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE;
+  }
+  *out_info = {request->import->module.c_str(), request->import->name.c_str(),
+               request->import->signature.c_str()};
+  *out_num_args = static_cast<uint32_t>(request->args->size());
+  *out_args = request->args->data();
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_resolve_import(hb_beamr_capi_lib_context_t *ctx,
+                                 uint32_t num_results,
+                                 const wasm_val_t results[]) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (num_results > 0 && results == nullptr)
+    return bad_argument(ctx, "results is NULL");
+  return rc_of_result(ctx->context->resolve_import(
+      std::vector<wasm_val_t>(results, results + num_results)));
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_reject_import(hb_beamr_capi_lib_context_t *ctx,
+                                const char *message) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  return rc_of_result(
+      ctx->context->reject_import(message == nullptr ? "" : message));
+}
+
+hb_beamr_capi_lib_rc_t
+hb_beamr_capi_lib_take_results(hb_beamr_capi_lib_context_t *ctx,
+                               uint32_t num_results, wasm_val_t results[]) {
+  if (!begin(ctx))
+    return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
+  if (num_results > 0 && results == nullptr)
+    return bad_argument(ctx, "results is NULL");
+  std::vector<wasm_val_t> out = ctx->context->take_results();
+  if (out.size() != num_results)
+    return bad_argument(ctx, "num_results does not match the finished "
+                             "call's result count");
+  std::copy(out.begin(), out.end(), results);
+  return HB_BEAMR_CAPI_LIB_SUCCESS;
+}
+
+void hb_beamr_capi_lib_abandon_calls(hb_beamr_capi_lib_context_t *ctx) {
+  if (ctx != nullptr)
+    ctx->context->abandon_calls();
 }
 
 void hb_beamr_capi_lib_interrupt(hb_beamr_capi_lib_context_t *ctx) {

@@ -242,7 +242,31 @@ Status Context::instantiate(HostFunction default_function,
                                                   " " + imp.signature));
   }
   import_functions_ = std::move(functions);
+  return make_instance(false);
+}
+
+bool Context::can_suspend() { return engine::can_suspend(); }
+
+Status Context::instantiate_suspending(HostFunction start_function) {
+  if (Status s = require({State::module_loaded}, "instantiate_suspending"); !s)
+    return s;
+  if (!engine::can_suspend())
+    return fail(
+        make_error(ErrorKind::unsupported,
+                   std::string(engine::name()) + " cannot suspend calls"));
+  if (!start_function)
+    start_function = [](HostCall &call) -> Status {
+      for (size_t i = 0; i < call.import.func.results.size(); ++i)
+        call.results[i] = zero_value(call.import.func.results[i]);
+      return {};
+    };
+  import_functions_.assign(imports().size(), start_function);
+  return make_instance(true);
+}
+
+Status Context::make_instance(bool suspending) {
   engine::InstanceSettings settings;
+  settings.suspending_imports = suspending;
   settings.max_memory_bytes = options_.max_memory_bytes;
   settings.max_table_elements = options_.max_table_elements;
   settings.max_wasm_stack = options_.max_stack_bytes;
@@ -264,6 +288,7 @@ Status Context::instantiate(HostFunction default_function,
   }
   std::lock_guard<std::mutex> lock(instance_mutex_);
   instance_ = std::move(made.value());
+  suspending_ = suspending;
   state_ = State::instantiated;
   return {};
 }
@@ -321,20 +346,8 @@ Status Context::run_call(const FuncSig &sig,
   ++call_depth_;
   Status status = invoke(results.data());
   --call_depth_;
-  if (top_level) {
-    if (call_timeout_ms_ > 0)
-      watchdog::disarm(this);
-    // A stop that came in time decides what the failure was; one that came
-    // too late to matter is simply dropped.
-    const bool timed_out = timed_out_.exchange(false);
-    const bool stopped = stop_requested_.exchange(false);
-    if (!status && timed_out)
-      status = make_error(ErrorKind::timeout,
-                          "call exceeded its time limit of " +
-                              std::to_string(call_timeout_ms_) + " ms");
-    else if (!status && stopped)
-      status = make_error(ErrorKind::interrupted, "call interrupted");
-  }
+  if (top_level)
+    status = top_level_outcome(status);
   if (state_ == State::destroyed) {
     if (status)
       status = make_error(ErrorKind::invalid_state,
@@ -351,10 +364,190 @@ Status Context::run_call(const FuncSig &sig,
   return status;
 }
 
+Status Context::top_level_outcome(Status status) {
+  if (call_timeout_ms_ > 0)
+    watchdog::disarm(this);
+  // A stop that came in time decides what the failure was; one that came
+  // too late to matter is simply dropped.
+  const bool timed_out = timed_out_.exchange(false);
+  const bool stopped = stop_requested_.exchange(false);
+  if (!status && timed_out)
+    return make_error(ErrorKind::timeout, "call exceeded its time limit of " +
+                                              std::to_string(call_timeout_ms_) +
+                                              " ms");
+  if (!status && stopped)
+    return make_error(ErrorKind::interrupted, "call interrupted");
+  return status;
+}
+
+Result<CallProgress> Context::start_call(std::string_view name,
+                                         const std::vector<wasm_val_t> &args,
+                                         std::chrono::microseconds slice) {
+  if (name.empty())
+    return fail(make_error(ErrorKind::lookup, "no export named \"\""));
+  return begin_suspendable(name, 0, args, slice);
+}
+
+Result<CallProgress>
+Context::start_call_indirect(uint64_t index,
+                             const std::vector<wasm_val_t> &args,
+                             std::chrono::microseconds slice) {
+  return begin_suspendable({}, index, args, slice);
+}
+
+Result<CallProgress>
+Context::begin_suspendable(std::string_view name, uint64_t index,
+                           const std::vector<wasm_val_t> &args,
+                           std::chrono::microseconds slice) {
+  const char *operation = name.empty() ? "start_call_indirect" : "start_call";
+  if (Status s = require_instance(operation); !s)
+    return s.error();
+  if (!suspending_)
+    return fail(
+        make_error(ErrorKind::invalid_state, std::string(operation) +
+                                                 " needs a context made with "
+                                                 "instantiate_suspending"));
+  const bool top_level = instance_->suspended_calls() == 0;
+  if (!top_level && !pending_import())
+    return fail(make_error(ErrorKind::invalid_state,
+                           "a nested call needs an import awaiting its "
+                           "answer"));
+  Result<FuncSig> sig = name.empty() ? instance_->table_signature(index)
+                                     : instance_->export_signature(name);
+  if (!sig)
+    return fail(sig.error());
+  if (!args_match(sig.value(), args))
+    return fail(make_error(ErrorKind::invalid_argument,
+                           describe_sig_mismatch(sig.value(), args)));
+  if (top_level) {
+    if (stop_requested_.exchange(false))
+      return fail(make_error(ErrorKind::interrupted,
+                             "interrupted before the call started"));
+    if (options_.fuel_per_call > 0)
+      if (Status fuel = instance_->set_fuel(options_.fuel_per_call); !fuel)
+        return fail(fuel.error());
+  }
+  if (Status begun = instance_->begin(name, index, args.data()); !begun)
+    return fail(begun.error());
+  if (top_level && call_timeout_ms_ > 0)
+    watchdog::arm(this, watchdog::Clock::now() +
+                            std::chrono::milliseconds(call_timeout_ms_));
+  suspended_results_.push_back(sig.value().results);
+  state_ = State::running_export;
+  return run_slice(slice);
+}
+
+Result<CallProgress> Context::resume(std::chrono::microseconds slice) {
+  if (Status s = require({State::running_export}, "resume"); !s)
+    return s.error();
+  if (!suspending_ || instance_->suspended_calls() == 0)
+    return fail(make_error(ErrorKind::invalid_state, "no call to resume"));
+  return run_slice(slice);
+}
+
+Result<CallProgress> Context::run_slice(std::chrono::microseconds slice) {
+  Result<engine::Progress> progress =
+      instance_->poll(engine::SteadyClock::now() + slice);
+  if (!progress)
+    return fail(progress.error());
+  switch (progress.value()) {
+  case engine::Progress::finished: return settle_finished();
+  case engine::Progress::awaiting_import:
+    state_ = State::awaiting_import;
+    return CallProgress::awaiting_import;
+  case engine::Progress::yielded:
+    state_ = State::running_export;
+    return CallProgress::yielded;
+  }
+  return fail(make_error(ErrorKind::invalid_state, "unknown call progress"));
+}
+
+Result<CallProgress> Context::settle_finished() {
+  std::vector<ValType> types = std::move(suspended_results_.back());
+  suspended_results_.pop_back();
+  results_.clear();
+  for (ValType t : types)
+    results_.push_back(zero_value(t));
+  Status status = instance_->finish(results_.data());
+  const bool top_level = instance_->suspended_calls() == 0;
+  if (top_level) {
+    status = top_level_outcome(status);
+    state_ = status ? State::instantiated : State::trapped;
+  } else {
+    // Back in the import the finished call was nested in.
+    state_ = State::awaiting_import;
+  }
+  if (!status) {
+    results_.clear();
+    return fail(status.error());
+  }
+  return CallProgress::finished;
+}
+
+std::optional<ImportRequest> Context::pending_import() const {
+  if (!suspending_ || !instance_)
+    return std::nullopt;
+  const engine::PendingImport *pending = instance_->pending_import();
+  if (pending == nullptr)
+    return std::nullopt;
+  return ImportRequest{&imports()[pending->index], &pending->args};
+}
+
+Status Context::resolve_import(const std::vector<wasm_val_t> &results) {
+  std::optional<ImportRequest> pending = pending_import();
+  if (!pending)
+    return fail(make_error(ErrorKind::invalid_state,
+                           "resolve_import: no import awaits an answer"));
+  const ExternDesc &imp = *pending->import;
+  if (timed_out_.load())
+    return reject_import("call exceeded its time limit while its import " +
+                         imp.module + "." + imp.name + " was answered");
+  bool match = results.size() == imp.func.results.size();
+  for (size_t i = 0; match && i < results.size(); ++i) {
+    wasm_valkind_t expected;
+    match = to_wasm_valkind(imp.func.results[i], &expected) &&
+            results[i].kind == expected;
+  }
+  if (!match)
+    return fail(make_error(ErrorKind::invalid_argument,
+                           "results do not match import " + imp.module + "." +
+                               imp.name + " " + imp.signature));
+  if (Status answered = instance_->answer(results.data()); !answered)
+    return fail(answered.error());
+  state_ = State::running_export;
+  return {};
+}
+
+Status Context::reject_import(std::string message) {
+  if (!pending_import())
+    return fail(make_error(ErrorKind::invalid_state,
+                           "reject_import: no import awaits an answer"));
+  instance_->reject(std::move(message));
+  state_ = State::running_export;
+  return {};
+}
+
+size_t Context::suspended_calls() const {
+  return suspending_ && instance_ ? instance_->suspended_calls() : 0;
+}
+
+void Context::abandon_calls() {
+  if (suspended_calls() == 0)
+    return;
+  instance_->abandon();
+  suspended_results_.clear();
+  (void)top_level_outcome(make_error(ErrorKind::interrupted, "abandoned"));
+  state_ = State::trapped;
+}
+
 Status Context::call(std::string_view name, const std::vector<wasm_val_t> &args,
                      std::vector<wasm_val_t> &results) {
   if (Status s = require_instance("call"); !s)
     return s;
+  if (suspending_)
+    return fail(make_error(ErrorKind::invalid_state,
+                           "call is not allowed on a context made with "
+                           "instantiate_suspending (use start_call)"));
   Result<FuncSig> sig = instance_->export_signature(name);
   if (!sig)
     return fail(sig.error());
@@ -368,6 +561,11 @@ Status Context::call_indirect(uint64_t index,
                               std::vector<wasm_val_t> &results) {
   if (Status s = require_instance("call_indirect"); !s)
     return s;
+  if (suspending_)
+    return fail(make_error(ErrorKind::invalid_state,
+                           "call_indirect is not allowed on a context made "
+                           "with instantiate_suspending (use "
+                           "start_call_indirect)"));
   Result<FuncSig> sig = instance_->table_signature(index);
   if (!sig)
     return fail(sig.error());

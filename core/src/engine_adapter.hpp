@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -81,6 +82,10 @@ struct MemoryView {
 /// Engines that can only interrupt a known instance do nothing here.
 void interrupt_all(const EnginePtr &engine);
 
+/// Makes every instance of `engine` that is running look at the clock (for
+/// time slices). Thread-safe.
+void tick(wasm_engine_t *engine);
+
 /// Per-instance settings. Zero means no limit of our own.
 struct InstanceSettings {
   uint64_t max_memory_bytes = 0;
@@ -91,7 +96,31 @@ struct InstanceSettings {
   /// Set (from any thread) when the running call must stop; the adapter
   /// checks it whenever interrupt() wakes the instance. Outlives the instance.
   const std::atomic<bool> *stop_requested = nullptr;
+  /// Function imports suspend the call (see Instance::begin) instead of
+  /// calling the ImportHandler, which then only answers a start function's
+  /// imports. Needs can_suspend().
+  bool suspending_imports = false;
 };
+
+/// Whether this engine can suspend a call and resume it later (at an import
+/// or when its time slice runs out). Engines that cannot run every call to
+/// its end on the calling thread.
+bool can_suspend();
+
+/// Where a suspendable call stands after Instance::poll().
+enum class Progress {
+  finished,        ///< the innermost call returned or trapped: finish() it
+  awaiting_import, ///< it called an import: answer() or reject() it
+  yielded,         ///< its slice ran out: poll() again to continue
+};
+
+/// A function import a suspended call is waiting for.
+struct PendingImport {
+  size_t index = 0;             ///< import number, module order
+  std::vector<wasm_val_t> args; ///< its arguments
+};
+
+using SteadyClock = std::chrono::steady_clock;
 
 /// A store with one instance of a module in it.
 class Instance {
@@ -116,6 +145,25 @@ public:
   Result<FuncSig> table_signature(uint64_t index);
   Status call_indirect(uint64_t index, const wasm_val_t *args,
                        wasm_val_t *results);
+  /// Suspendable calls (instances made with suspending_imports). begin()
+  /// starts a call of export `name` (or table entry `index` if name is
+  /// empty), at top level or, while the innermost call awaits an import,
+  /// nested inside that import. Nothing runs until poll(), which runs the
+  /// innermost call until it finishes, reaches an import or passes
+  /// `slice_end`. finish() ends a finished innermost call: it writes its
+  /// results and returns its outcome. answer()/reject() settle the import
+  /// the innermost call waits for; the next poll() resumes it. abandon()
+  /// unwinds and drops every call in progress.
+  Status begin(std::string_view name, uint64_t index, const wasm_val_t *args);
+  Result<Progress> poll(SteadyClock::time_point slice_end);
+  Status finish(wasm_val_t *results);
+  const PendingImport *pending_import() const;
+  Status answer(const wasm_val_t *results);
+  void reject(std::string message);
+  void abandon();
+  /// Suspendable calls in progress (0: none).
+  size_t suspended_calls() const;
+
   Result<MemoryView> memory();
   Result<uint64_t> memory_grow(uint64_t delta_pages);
   Result<wasm_val_t> global_get(std::string_view name);

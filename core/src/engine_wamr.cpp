@@ -1704,6 +1704,31 @@ Status Instance::set_fuel(uint64_t) {
                     "instruction metering");
 }
 
+// WAMR's interpreter runs a call to its end on the calling thread's stack;
+// it has no way to put a call aside and resume it later.
+bool can_suspend() { return false; }
+void tick(wasm_engine_t *) {}
+
+namespace {
+Error cannot_suspend() {
+  return make_error(ErrorKind::unsupported,
+                    "WAMR cannot suspend calls: every call runs to its end");
+}
+} // namespace
+
+Status Instance::begin(std::string_view, uint64_t, const wasm_val_t *) {
+  return cannot_suspend();
+}
+Result<Progress> Instance::poll(SteadyClock::time_point) {
+  return cannot_suspend();
+}
+Status Instance::finish(wasm_val_t *) { return cannot_suspend(); }
+const PendingImport *Instance::pending_import() const { return nullptr; }
+Status Instance::answer(const wasm_val_t *) { return cannot_suspend(); }
+void Instance::reject(std::string) {}
+void Instance::abandon() {}
+size_t Instance::suspended_calls() const { return 0; }
+
 wasm_trap_t *new_trap(void *store, std::string_view message) {
   wasm_store_t *s =
       store != nullptr ? static_cast<wasm_store_t *>(store) : current_store;

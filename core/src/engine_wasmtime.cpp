@@ -4,13 +4,16 @@
 // store in Wasmtime has no handle through which a call could be interrupted,
 // metered with fuel or resumed, and hb_beamr needs all three. Types, values
 // and traps stay wasm.h's, shared with the rest of the core.
+#include <algorithm>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include <wasmtime.h>
 
 #include "engine_adapter.hpp"
+#include "slice_ticker.hpp"
 #include "type_description.hpp"
 
 namespace hb_beamr {
@@ -249,6 +252,10 @@ void interrupt_all(const EnginePtr &engine) {
   wasmtime_engine_increment_epoch(engine.get());
 }
 
+void tick(wasm_engine_t *engine) { wasmtime_engine_increment_epoch(engine); }
+
+bool can_suspend() { return true; }
+
 class Module {
 public:
   Module(EnginePtr engine, wasmtime_module_t *raw)
@@ -332,6 +339,41 @@ struct Instance::Impl {
     Impl *impl;
     size_t index;
   };
+  struct Suspended;
+
+  // One suspendable call in progress. Wasmtime reads args and writes
+  // results, trap and error until the future is deleted, so they live here,
+  // at a fixed address.
+  struct Frame {
+    wasmtime_func_t func{};
+    std::vector<wasmtime_val_t> args;
+    std::vector<wasmtime_val_t> results;
+    FuncSig sig;
+    wasm_trap_t *trap = nullptr;
+    wasmtime_error_t *error = nullptr;
+    wasmtime_call_future_t *future = nullptr;
+    bool done = false;
+    Suspended *host = nullptr; // the import it is suspended in, if any
+  };
+
+  // An import call suspended until answer() or reject(): the env of its
+  // continuation, which Wasmtime polls each time the call is polled. A call
+  // nested in the import runs from here: its future is polled inside the
+  // continuation, on the outer call's fiber, where the caller's context is
+  // valid.
+  struct Suspended {
+    Impl *impl = nullptr;
+    Frame *frame = nullptr; // the call that made the import
+    wasmtime_caller_t *caller = nullptr;
+    wasmtime_val_t *results = nullptr;
+    size_t nresults = 0;
+    wasm_trap_t **trap_ret = nullptr;
+    PendingImport request;
+    enum class Answer { none, results, error } answer = Answer::none;
+    std::vector<wasm_val_t> values;
+    std::string message;
+    Frame *child = nullptr; // a call nested inside this import
+  };
 
   EnginePtr engine;
   ModulePtr module;
@@ -352,25 +394,53 @@ struct Instance::Impl {
 
   const std::atomic<bool> *stop_requested = nullptr;
 
+  // Suspendable calls, outermost first; only the outermost future is polled
+  // from outside.
+  bool suspending = false;
+  std::vector<std::unique_ptr<Frame>> frames;
+  // End of the slice being polled, if any.
+  std::optional<SteadyClock::time_point> slice_end;
+  // Set while abandon() unwinds everything.
+  bool abandoning = false;
+
   ~Impl() {
+    drop_frames();
     if (store != nullptr)
       wasmtime_store_delete(store);
   }
 
   // Runs when the engine's epoch passes this store's deadline, which happens
-  // only when somebody calls interrupt(): stop if asked to, else carry on.
+  // when somebody calls interrupt() and, while a slice runs, at every tick:
+  // stop if asked to, yield if the slice is over, else carry on.
   static wasmtime_error_t *on_epoch(wasmtime_context_t *, void *data,
                                     uint64_t *delta,
                                     wasmtime_update_deadline_kind_t *kind) {
     auto *self = static_cast<Impl *>(data);
-    if (self->stop_requested != nullptr && self->stop_requested->load()) {
+    if (self->abandoning ||
+        (self->stop_requested != nullptr && self->stop_requested->load())) {
       static const char text[] = "interrupted";
       return wasmtime_error_new(text);
     }
     *delta = 1;
     *kind = WASMTIME_UPDATE_DEADLINE_CONTINUE;
+    if (self->slice_end && SteadyClock::now() >= *self->slice_end)
+      *kind = WASMTIME_UPDATE_DEADLINE_YIELD;
     return nullptr;
   }
+
+  static void suspending_host(void *env, wasmtime_caller_t *caller,
+                              const wasmtime_val_t *args, size_t nargs,
+                              wasmtime_val_t *results, size_t nresults,
+                              wasm_trap_t **trap_ret,
+                              wasmtime_async_continuation_t *continuation);
+  static bool continue_host(void *env);
+  static void drop_host(void *env);
+  static bool host_done(void *) { return true; }
+  // Deletes a frame's future and whatever trap or error it left.
+  static void delete_frame_future(Frame &frame);
+  void drop_frames();
+  Status answer_now(size_t index, const wasmtime_val_t *args, size_t nargs,
+                    wasmtime_val_t *results, size_t nresults);
 
   static wasm_trap_t *trampoline(void *env, wasmtime_caller_t *caller,
                                  const wasmtime_val_t *args, size_t nargs,
@@ -383,44 +453,161 @@ struct Instance::Impl {
                 wasm_val_t *results);
 };
 
-wasm_trap_t *Instance::Impl::trampoline(void *env, wasmtime_caller_t *caller,
-                                        const wasmtime_val_t *args,
-                                        size_t nargs, wasmtime_val_t *results,
-                                        size_t nresults) {
-  auto *host = static_cast<HostEnv *>(env);
-  Impl &self = *host->impl;
-  const FuncSig &sig = imports(*self.module)[host->index].func;
+// Runs the ImportHandler for an import, synchronously.
+Status Instance::Impl::answer_now(size_t index, const wasmtime_val_t *args,
+                                  size_t nargs, wasmtime_val_t *results,
+                                  size_t nresults) {
+  const FuncSig &sig = imports(*module)[index].func;
   std::vector<wasm_val_t> in(nargs), out(nresults);
   for (size_t i = 0; i < nargs; ++i) {
     Status s = from_wasmtime(args[i], &in[i]);
     if (!s)
-      return wasmtime_trap_new(s.error().message.data(),
-                               s.error().message.size());
+      return s;
   }
   for (size_t i = 0; i < nresults; ++i)
     out[i] = zero_value(sig.results[i]);
-
-  wasmtime_context_t *outer = self.active;
-  self.active = wasmtime_caller_context(caller);
   Status status;
   // Unwinding through Wasmtime's frames is undefined: stop exceptions here.
   try {
-    status = self.handler(host->index, in.data(), out.data());
+    status = handler(index, in.data(), out.data());
   } catch (const std::exception &e) {
     status = make_error(ErrorKind::trap,
                         std::string("host function threw: ") + e.what());
   } catch (...) {
     status = make_error(ErrorKind::trap, "host function threw");
   }
-  self.active = outer;
-
   for (size_t i = 0; status && i < nresults; ++i)
     status = to_wasmtime(out[i], &results[i]);
+  return status;
+}
+
+wasm_trap_t *Instance::Impl::trampoline(void *env, wasmtime_caller_t *caller,
+                                        const wasmtime_val_t *args,
+                                        size_t nargs, wasmtime_val_t *results,
+                                        size_t nresults) {
+  auto *host = static_cast<HostEnv *>(env);
+  Impl &self = *host->impl;
+  wasmtime_context_t *outer = self.active;
+  self.active = wasmtime_caller_context(caller);
+  Status status = self.answer_now(host->index, args, nargs, results, nresults);
+  self.active = outer;
   if (status)
     return nullptr;
   self.host_trap_message = status.error().message;
   return wasmtime_trap_new(self.host_trap_message.data(),
                            self.host_trap_message.size());
+}
+
+void Instance::Impl::suspending_host(
+    void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
+    size_t nargs, wasmtime_val_t *results, size_t nresults,
+    wasm_trap_t **trap_ret, wasmtime_async_continuation_t *continuation) {
+  auto *host = static_cast<HostEnv *>(env);
+  Impl &self = *host->impl;
+  continuation->callback = &Impl::host_done;
+  continuation->env = nullptr;
+  continuation->finalizer = nullptr;
+  // A start function (no call in progress) gets its answers at once.
+  if (self.frames.empty()) {
+    Status status =
+        self.answer_now(host->index, args, nargs, results, nresults);
+    if (!status) {
+      self.host_trap_message = status.error().message;
+      *trap_ret = wasmtime_trap_new(self.host_trap_message.data(),
+                                    self.host_trap_message.size());
+    }
+    return;
+  }
+  auto suspended = std::make_unique<Suspended>();
+  suspended->impl = &self;
+  suspended->frame = self.frames.back().get();
+  suspended->caller = caller;
+  suspended->results = results;
+  suspended->nresults = nresults;
+  suspended->trap_ret = trap_ret;
+  suspended->request.index = host->index;
+  suspended->request.args.resize(nargs);
+  for (size_t i = 0; i < nargs; ++i) {
+    Status s = from_wasmtime(args[i], &suspended->request.args[i]);
+    if (!s) {
+      *trap_ret =
+          wasmtime_trap_new(s.error().message.data(), s.error().message.size());
+      return;
+    }
+  }
+  suspended->frame->host = suspended.get();
+  continuation->callback = &Impl::continue_host;
+  continuation->env = suspended.release();
+  continuation->finalizer = &Impl::drop_host;
+}
+
+bool Instance::Impl::continue_host(void *env) {
+  auto &host = *static_cast<Suspended *>(env);
+  if (host.child != nullptr) {
+    Frame &child = *host.child;
+    if (!child.done)
+      child.done = wasmtime_call_future_poll(child.future);
+    return false; // the import itself still waits for its answer
+  }
+  switch (host.answer) {
+  case Suspended::Answer::none: return false;
+  case Suspended::Answer::results: {
+    Status converted;
+    for (size_t i = 0; converted && i < host.nresults; ++i)
+      converted = to_wasmtime(host.values[i], &host.results[i]);
+    if (converted)
+      return true;
+    host.impl->host_trap_message = converted.error().message;
+    break;
+  }
+  case Suspended::Answer::error:
+    host.impl->host_trap_message = host.message;
+    break;
+  }
+  *host.trap_ret = wasmtime_trap_new(host.impl->host_trap_message.data(),
+                                     host.impl->host_trap_message.size());
+  return true;
+}
+
+void Instance::Impl::delete_frame_future(Frame &frame) {
+  if (frame.future != nullptr)
+    wasmtime_call_future_delete(frame.future);
+  frame.future = nullptr;
+  if (frame.trap != nullptr)
+    wasm_trap_delete(frame.trap);
+  if (frame.error != nullptr)
+    wasmtime_error_delete(frame.error);
+  frame.trap = nullptr;
+  frame.error = nullptr;
+}
+
+// Wasmtime drops the continuation when the import is answered, and also when
+// the call around it is torn down; a call nested inside goes with it.
+void Instance::Impl::drop_host(void *env) {
+  std::unique_ptr<Suspended> host(static_cast<Suspended *>(env));
+  Impl &self = *host->impl;
+  if (host->child != nullptr) {
+    Frame *child = host->child;
+    // Deleting an unfinished future unwinds its call (and, through this
+    // function again, the calls nested in it).
+    delete_frame_future(*child);
+    auto it = std::find_if(self.frames.begin(), self.frames.end(),
+                           [&](const auto &f) { return f.get() == child; });
+    if (it != self.frames.end())
+      self.frames.erase(it);
+  }
+  if (host->frame->host == host.get())
+    host->frame->host = nullptr;
+}
+
+void Instance::Impl::drop_frames() {
+  if (frames.empty())
+    return;
+  abandoning = true;
+  // The outermost call's teardown takes the nested ones with it.
+  delete_frame_future(*frames.front());
+  frames.clear();
+  abandoning = false;
 }
 
 Error Instance::Impl::trap_error(wasm_trap_t *raw) {
@@ -506,6 +693,65 @@ Status Instance::Impl::invoke(const wasmtime_func_t &func,
   return status;
 }
 
+namespace {
+
+Status instantiate_plain(Instance::Impl &impl,
+                         std::vector<wasmtime_extern_t> &externs) {
+  wasm_trap_t *trap = nullptr;
+  wasmtime_error_t *err =
+      wasmtime_instance_new(impl.active, impl.module->raw_, externs.data(),
+                            externs.size(), &impl.instance, &trap);
+  return impl.finish_call(err, trap);
+}
+
+struct LinkerDeleter {
+  void operator()(wasmtime_linker_t *l) const { wasmtime_linker_delete(l); }
+};
+
+// Suspending host functions exist only as linker definitions, and a module
+// using them must be instantiated asynchronously: the start function runs
+// on a fiber, polled here until it ends (it can still be interrupted).
+Status instantiate_suspending(Instance::Impl &impl,
+                              const wasm_importtype_vec_t &types,
+                              std::vector<wasmtime_extern_t> &externs) {
+  std::unique_ptr<wasmtime_linker_t, LinkerDeleter> linker(
+      wasmtime_linker_new(impl.engine.get()));
+  wasmtime_linker_allow_shadowing(linker.get(), true);
+  size_t host = 0;
+  for (size_t i = 0; i < types.size; ++i) {
+    const wasm_importtype_t *type = types.data[i];
+    const wasm_name_t *module = wasm_importtype_module(type);
+    const wasm_name_t *name = wasm_importtype_name(type);
+    wasmtime_error_t *err = nullptr;
+    if (externs[i].kind == WASMTIME_EXTERN_FUNC) {
+      err = wasmtime_linker_define_async_func(
+          linker.get(), module->data, module->size, name->data, name->size,
+          wasm_externtype_as_functype_const(wasm_importtype_type(type)),
+          &Instance::Impl::suspending_host, impl.host_envs[host++].get(),
+          nullptr);
+    } else {
+      err = wasmtime_linker_define(linker.get(), impl.active, module->data,
+                                   module->size, name->data, name->size,
+                                   &externs[i]);
+    }
+    if (err != nullptr) {
+      ErrorPtr owned(err);
+      return make_error(ErrorKind::link, message_of(err));
+    }
+  }
+  wasm_trap_t *trap = nullptr;
+  wasmtime_error_t *err = nullptr;
+  wasmtime_call_future_t *future = wasmtime_linker_instantiate_async(
+      linker.get(), impl.active, impl.module->raw_, &impl.instance, &trap,
+      &err);
+  while (!wasmtime_call_future_poll(future)) {
+  }
+  wasmtime_call_future_delete(future);
+  return impl.finish_call(err, trap);
+}
+
+} // namespace
+
 Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Instance::~Instance() = default;
 
@@ -522,6 +768,7 @@ Instance::create(const EnginePtr &engine, const ModulePtr &module,
   impl->active = wasmtime_store_context(impl->store);
   wasmtime_context_t *ctx = impl->active;
   impl->stop_requested = settings.stop_requested;
+  impl->suspending = settings.suspending_imports;
   wasmtime_store_epoch_deadline_callback(impl->store, &Impl::on_epoch,
                                          impl.get(), nullptr);
   wasmtime_context_set_epoch_deadline(ctx, 1);
@@ -550,9 +797,11 @@ Instance::create(const EnginePtr &engine, const ModulePtr &module,
       impl->host_envs.push_back(
           std::make_unique<Impl::HostEnv>(Impl::HostEnv{impl.get(), i}));
       ext.kind = WASMTIME_EXTERN_FUNC;
-      wasmtime_func_new(ctx, wasm_externtype_as_functype_const(type),
-                        &Impl::trampoline, impl->host_envs.back().get(),
-                        nullptr, &ext.of.func);
+      // Suspending imports are defined in the linker instead.
+      if (!impl->suspending)
+        wasmtime_func_new(ctx, wasm_externtype_as_functype_const(type),
+                          &Impl::trampoline, impl->host_envs.back().get(),
+                          nullptr, &ext.of.func);
       break;
     }
     case WASM_EXTERN_MEMORY:
@@ -591,15 +840,13 @@ Instance::create(const EnginePtr &engine, const ModulePtr &module,
                                                message_of(err));
     }
   }
-  wasm_importtype_vec_delete(&types);
-  if (!status)
+  if (!status) {
+    wasm_importtype_vec_delete(&types);
     return status.error();
-
-  wasm_trap_t *trap = nullptr;
-  wasmtime_error_t *err =
-      wasmtime_instance_new(ctx, module->raw_, externs.data(), externs.size(),
-                            &impl->instance, &trap);
-  Status made = impl->finish_call(err, trap);
+  }
+  Status made = impl->suspending ? instantiate_suspending(*impl, types, externs)
+                                 : instantiate_plain(*impl, externs);
+  wasm_importtype_vec_delete(&types);
   if (!made)
     return make_error(ErrorKind::instantiate,
                       "cannot instantiate module: " + made.error().message);
@@ -762,6 +1009,137 @@ Status Instance::set_fuel(uint64_t fuel) {
   }
   return {};
 }
+
+Status Instance::begin(std::string_view name, uint64_t index,
+                       const wasm_val_t *args) {
+  Impl &self = *impl_;
+  if (!self.suspending)
+    return make_error(ErrorKind::invalid_state,
+                      "instance was not made for suspendable calls");
+  wasmtime_context_t *ctx = self.active;
+  Impl::Suspended *parent = nullptr;
+  if (!self.frames.empty()) {
+    Impl::Frame &top = *self.frames.back();
+    if (top.done || top.host == nullptr || top.host->child != nullptr ||
+        top.host->answer != Impl::Suspended::Answer::none)
+      return make_error(ErrorKind::invalid_state,
+                        "a call can only start at top level or inside an "
+                        "import that awaits its answer");
+    parent = top.host;
+    ctx = wasmtime_caller_context(parent->caller);
+  }
+  auto frame = std::make_unique<Impl::Frame>();
+  if (!name.empty()) {
+    Result<wasmtime_extern_t> item = self.find_export(name);
+    if (!item)
+      return item.error();
+    if (item.value().kind != WASMTIME_EXTERN_FUNC)
+      return make_error(ErrorKind::lookup, "export \"" + std::string(name) +
+                                               "\" is not a function");
+    frame->func = item.value().of.func;
+  } else {
+    Result<wasmtime_func_t> func = self.table_func(index);
+    if (!func)
+      return func.error();
+    frame->func = func.value();
+  }
+  wasm_functype_t *type = wasmtime_func_type(ctx, &frame->func);
+  frame->sig = funcsig_of(type);
+  wasm_functype_delete(type);
+  frame->args.resize(frame->sig.params.size());
+  for (size_t i = 0; i < frame->args.size(); ++i)
+    if (Status s = to_wasmtime(args[i], &frame->args[i]); !s)
+      return s;
+  frame->results.resize(frame->sig.results.size());
+  self.host_trap_message.clear();
+  frame->future = wasmtime_func_call_async(
+      ctx, &frame->func, frame->args.data(), frame->args.size(),
+      frame->results.data(), frame->results.size(), &frame->trap,
+      &frame->error);
+  if (parent != nullptr)
+    parent->child = frame.get();
+  self.frames.push_back(std::move(frame));
+  return {};
+}
+
+Result<Progress> Instance::poll(SteadyClock::time_point slice_end) {
+  Impl &self = *impl_;
+  if (self.frames.empty())
+    return make_error(ErrorKind::invalid_state, "no call in progress");
+  auto innermost = [&]() -> Result<Progress> {
+    const Impl::Frame &top = *self.frames.back();
+    if (top.done)
+      return Progress::finished;
+    if (top.host != nullptr && top.host->child == nullptr &&
+        top.host->answer == Impl::Suspended::Answer::none)
+      return Progress::awaiting_import;
+    return Progress::yielded;
+  };
+  Result<Progress> now = innermost();
+  if (!now || now.value() != Progress::yielded)
+    return now;
+  Impl::Frame &root = *self.frames.front();
+  self.slice_end = slice_end;
+  slice_ticker::enter(self.engine.get());
+  root.done = wasmtime_call_future_poll(root.future);
+  slice_ticker::leave(self.engine.get());
+  self.slice_end.reset();
+  return innermost();
+}
+
+Status Instance::finish(wasm_val_t *results) {
+  Impl &self = *impl_;
+  if (self.frames.empty() || !self.frames.back()->done)
+    return make_error(ErrorKind::invalid_state, "no finished call");
+  Impl::Frame &frame = *self.frames.back();
+  const bool ok = frame.error == nullptr && frame.trap == nullptr;
+  Status status = self.finish_call(frame.error, frame.trap);
+  frame.error = nullptr; // finish_call took them
+  frame.trap = nullptr;
+  for (size_t i = 0; status && i < frame.results.size(); ++i)
+    status = from_wasmtime(frame.results[i], &results[i]);
+  if (ok)
+    for (auto &v : frame.results)
+      if (is_gc_ref(v.kind))
+        wasmtime_val_unroot(&v);
+  Impl::delete_frame_future(frame);
+  self.frames.pop_back();
+  if (!self.frames.empty() && self.frames.back()->host != nullptr)
+    self.frames.back()->host->child = nullptr;
+  return status;
+}
+
+const PendingImport *Instance::pending_import() const {
+  const Impl &self = *impl_;
+  if (self.frames.empty())
+    return nullptr;
+  const Impl::Frame &top = *self.frames.back();
+  if (top.done || top.host == nullptr || top.host->child != nullptr ||
+      top.host->answer != Impl::Suspended::Answer::none)
+    return nullptr;
+  return &top.host->request;
+}
+
+Status Instance::answer(const wasm_val_t *results) {
+  if (pending_import() == nullptr)
+    return make_error(ErrorKind::invalid_state, "no import awaits an answer");
+  Impl::Suspended &host = *impl_->frames.back()->host;
+  host.values.assign(results, results + host.nresults);
+  host.answer = Impl::Suspended::Answer::results;
+  return {};
+}
+
+void Instance::reject(std::string message) {
+  if (pending_import() == nullptr)
+    return;
+  Impl::Suspended &host = *impl_->frames.back()->host;
+  host.message = std::move(message);
+  host.answer = Impl::Suspended::Answer::error;
+}
+
+void Instance::abandon() { impl_->drop_frames(); }
+
+size_t Instance::suspended_calls() const { return impl_->frames.size(); }
 
 wasm_trap_t *new_trap(void *, std::string_view message) {
   return wasmtime_trap_new(message.data(), message.size());

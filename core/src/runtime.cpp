@@ -10,6 +10,7 @@
 #include "engine_adapter.hpp"
 #include "module_cache.hpp"
 #include "runtime_internal.hpp"
+#include "slice_ticker.hpp"
 #include "watchdog.hpp"
 
 namespace hb_beamr::runtime {
@@ -48,6 +49,7 @@ void destroy() {
   if (!current)
     return;
   watchdog::shutdown();
+  slice_ticker::shutdown();
   current.reset();
   profiled.clear();
   module_cache::clear();

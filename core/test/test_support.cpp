@@ -192,7 +192,7 @@ bool engine_supports(Feature) {
   // SIMDe dependency is fetched from the network at build time), no
   // instruction metering, no NaN canonicalization, and no table limit of its
   // own (only a table whose declared maximum is within the limit is held to
-  // it).
+  // it), and no way to suspend a call.
   return std::string(runtime::engine_name()) != "wamr";
 }
 
@@ -207,6 +207,7 @@ std::string missing_reason(Feature feature) {
   case Feature::table_limits:
     what = "a table limit below the table's declared maximum";
     break;
+  case Feature::suspend: what = "suspendable calls"; break;
   }
   return std::string(what) + " not available on engine " +
          runtime::engine_name() + " in this build";

@@ -64,6 +64,7 @@ enum class Feature {
   fuel,          ///< ContextOptions::fuel_per_call
   deterministic, ///< ContextOptions::deterministic
   table_limits,  ///< ContextOptions::max_table_elements on a growable table
+  suspend,       ///< Context::instantiate_suspending and start_call
 };
 
 /// Whether the engine compiled in (runtime::engine_name()) can do `feature`.

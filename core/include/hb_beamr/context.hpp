@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -46,6 +47,23 @@ namespace engine {
 class Instance;
 class Module;
 } // namespace engine
+
+/// Where a suspendable call stands when start_call() or resume() returns.
+enum class CallProgress {
+  /// The innermost call returned; take_results() has its results.
+  finished,
+  /// The innermost call called a function import and waits for its answer:
+  /// see pending_import(), then resolve_import() or reject_import().
+  awaiting_import,
+  /// The innermost call used up its time slice; resume() continues it.
+  yielded,
+};
+
+/// The function import a suspended call waits for.
+struct ImportRequest {
+  const ExternDesc *import;            ///< module, name and signature
+  const std::vector<wasm_val_t> *args; ///< import->func.params.size() values
+};
 
 /// Limits and modes of one context, fixed when it is created. Zero means "no
 /// limit of our own" everywhere.
@@ -113,6 +131,58 @@ public:
   /// INSTANTIATED. A trapping start function fails with `instantiate`.
   Status instantiate(HostFunction default_function,
                      std::vector<ImportBinding> bindings);
+
+  /// Whether this build's engine can suspend calls (Wasmtime can, WAMR
+  /// cannot). Without it instantiate_suspending() fails with `unsupported`.
+  static bool can_suspend();
+
+  /// Instantiates the loaded module for suspendable calls: a function import
+  /// called during a call does not run any host code but suspends the call
+  /// (see start_call()). Imports called by the start function, which runs
+  /// to its end here, are answered by `start_function` if given, else with
+  /// zeros of their result types. Memory, table and global imports are as in
+  /// instantiate(). MODULE_LOADED -> INSTANTIATED. Plain call() and
+  /// call_indirect() are refused on such a context.
+  Status instantiate_suspending(HostFunction start_function = {});
+
+  /// Whether the context was instantiated with instantiate_suspending().
+  bool suspends_calls() const { return suspending_; }
+
+  /// Starts a suspendable call of an export and runs it for at most about
+  /// `slice` (the engine checks the clock every millisecond). Allowed in
+  /// INSTANTIATED and TRAPPED (a top-level call) and in AWAITING_IMPORT (a
+  /// call nested in the awaited import; the outer call then stays suspended
+  /// until the nested one has finished and the import is answered). Returns
+  /// how the call stands; a trap or other failure of the call comes back as
+  /// an error, as from call(), and ends that call (only). The time limit of
+  /// set_call_timeout() and interrupt() apply across slices and imports.
+  Result<CallProgress> start_call(std::string_view name,
+                                  const std::vector<wasm_val_t> &args,
+                                  std::chrono::microseconds slice);
+  /// start_call() for the function at `index` of the function table.
+  Result<CallProgress> start_call_indirect(uint64_t index,
+                                           const std::vector<wasm_val_t> &args,
+                                           std::chrono::microseconds slice);
+  /// Continues the innermost suspended call for another slice: after a
+  /// yield (state RUNNING_EXPORT), or once its import has been answered.
+  Result<CallProgress> resume(std::chrono::microseconds slice);
+  /// The import the innermost call waits for; nullopt if none does.
+  std::optional<ImportRequest> pending_import() const;
+  /// Answers the awaited import with `results` (checked against its
+  /// signature: a mismatch fails with invalid_argument and leaves the import
+  /// waiting). AWAITING_IMPORT -> RUNNING_EXPORT; resume() goes on. An
+  /// answer that comes after the call's time limit makes the import trap,
+  /// and the call fails with `timeout`.
+  Status resolve_import(const std::vector<wasm_val_t> &results);
+  /// Makes the awaited import trap with `message`; resume() unwinds the call.
+  Status reject_import(std::string message);
+  /// Results of the call that last finished (moved out).
+  std::vector<wasm_val_t> take_results() { return std::move(results_); }
+  /// Suspendable calls in progress, nested ones included.
+  size_t suspended_calls() const;
+  /// Unwinds and drops every suspendable call in progress (for a caller that
+  /// went away). The context stays usable: state TRAPPED.
+  void abandon_calls();
 
   /// Calls an exported function by name. `args` must match its parameters in
   /// count and type; `results` is resized to its result count. Allowed in
@@ -201,6 +271,24 @@ private:
                   const std::function<Status(wasm_val_t *)> &invoke);
   Status answer_import(size_t index, const wasm_val_t *args,
                        wasm_val_t *results);
+  // Common part of the two instantiate functions.
+  Status make_instance(bool suspending);
+  // Starts a suspendable call (`name` empty: table entry `index`).
+  Result<CallProgress> begin_suspendable(std::string_view name, uint64_t index,
+                                         const std::vector<wasm_val_t> &args,
+                                         std::chrono::microseconds slice);
+  // Polls the innermost call and brings the state machine up to date.
+  Result<CallProgress> run_slice(std::chrono::microseconds slice);
+  // Settles a finished innermost call: its results or its error.
+  Result<CallProgress> settle_finished();
+  // The error a top-level call ends with, once its time limit and stop
+  // requests are taken into account (clears them).
+  Status top_level_outcome(Status status);
+
+  bool suspending_ = false;
+  std::vector<wasm_val_t> results_;
+  // Result types of the suspendable calls in progress, outermost first.
+  std::vector<std::vector<ValType>> suspended_results_;
 
   // The engine's error for options it cannot honour; load() reports it.
   std::optional<Error> options_error_;
