@@ -10,6 +10,7 @@
 #include <new>
 #include <utility>
 
+#include "fast_path.hpp"
 #include "hb_beamr/context.hpp"
 #include "hb_beamr/runtime.hpp"
 #include "instance_thread.hpp"
@@ -24,6 +25,7 @@ bool owns_runtime = false;
 struct PortData {
   ErlDrvPort port;
   std::unique_ptr<InstanceThread> instance;
+  std::unique_ptr<FastPath> fast;
 };
 
 int drv_init() {
@@ -55,6 +57,8 @@ ErlDrvData drv_start(ErlDrvPort port, char * /*command*/) {
     data->port = port;
     data->instance =
         InstanceThread::create(driver_mk_port(port), driver_connected(port));
+    data->fast = std::make_unique<FastPath>(port, data->instance->shared());
+    set_port_control_flags(port, PORT_CONTROL_FLAG_BINARY);
     return reinterpret_cast<ErlDrvData>(data.release());
   } catch (const std::bad_alloc &) {
     errno = ENOMEM;
@@ -64,6 +68,9 @@ ErlDrvData drv_start(ErlDrvPort port, char * /*command*/) {
 
 void drv_stop(ErlDrvData handle) {
   std::unique_ptr<PortData> data(reinterpret_cast<PortData *>(handle));
+  // A call the fast path holds is abandoned first: the thread may then be
+  // stopped like any idle one.
+  data->fast->stop();
   if (!data->instance->stop()) {
     // Rare: the thread is busy with work that cannot be interrupted (running
     // WebAssembly is) and still runs driver code, so the driver must never
@@ -118,13 +125,20 @@ void drv_output(ErlDrvData handle, char *buf, ErlDrvSizeT len) {
   }
 }
 
-// erlang:port_control(Port, 0, _) returns an empty reply at once: the cheapest
-// round trip into the driver, a floor for the benchmarks. Other commands
-// raise badarg.
-ErlDrvSSizeT drv_control(ErlDrvData /*handle*/, unsigned int command,
-                         char * /*buf*/, ErlDrvSizeT /*len*/, char ** /*rbuf*/,
-                         ErlDrvSizeT /*rlen*/) {
-  return command == 0 ? 0 : -1;
+// erlang:port_control(Port, 0, _) returns an empty binary at once: the
+// cheapest round trip into the driver, a floor for the benchmarks. Commands
+// 1-4 are the fast path (fast_path.hpp); others raise badarg.
+ErlDrvSSizeT drv_control(ErlDrvData handle, unsigned int command, char *buf,
+                         ErlDrvSizeT len, char **rbuf, ErlDrvSizeT rlen) {
+  if (command == 0)
+    return 0;
+  auto *data = reinterpret_cast<PortData *>(handle);
+  return data->fast->control(command, buf, len, rbuf, rlen);
+}
+
+void drv_process_exit(ErlDrvData handle, ErlDrvMonitor *monitor) {
+  auto *data = reinterpret_cast<PortData *>(handle);
+  data->fast->caller_exited(*monitor);
 }
 
 ErlDrvEntry make_entry() {
@@ -135,6 +149,7 @@ ErlDrvEntry make_entry() {
   entry.stop = drv_stop;
   entry.output = drv_output;
   entry.control = drv_control;
+  entry.process_exit = drv_process_exit;
   entry.driver_name = const_cast<char *>("hb_beamr");
   entry.finish = drv_finish;
   entry.extended_marker = ERL_DRV_EXTENDED_MARKER;

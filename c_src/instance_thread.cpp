@@ -11,13 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "commands.hpp"
 #include "hb_beamr/context.hpp"
 #include "hb_beamr/runtime.hpp"
 
 namespace hb_beamr::driver {
 namespace {
 
-constexpr uint64_t kPageSize = 65536;
 constexpr uint64_t kMiB = uint64_t{1} << 20;
 // Stack of an instance thread. Wasmtime runs WebAssembly on the calling
 // thread's stack (512 KiB of it by default, max_stack if set), and the host
@@ -58,6 +58,10 @@ void join(ThreadRecord &record) {
 
 // ---- The worker: everything that touches the Context ----------------------
 
+// Calls on the thread never need to yield: they may run for as long as they
+// like there (a day per slice, then they simply go on).
+constexpr auto kThreadSlice = std::chrono::hours(24);
+
 class Worker {
 public:
   explicit Worker(Shared &shared) : shared_(shared) {}
@@ -75,10 +79,26 @@ public:
   }
 
 private:
+  // Replies to one command by message, {Port, Tag, Reply}.
+  class TagSink : public ReplySink {
+  public:
+    TagSink(Link &link, const Tag &tag) : link_(link), tag_(tag) {}
+    void term(const TermBuffer &reply) override { link_.send(tag_, reply); }
+    void ok_binary(const uint8_t *data, size_t size) override {
+      link_.send_ok_binary(tag_, data, size);
+    }
+
+  private:
+    Link &link_;
+    const Tag &tag_;
+  };
+
   // Replaces the context, keeping the interruptor's pointer valid: it never
-  // sees a context being destroyed.
+  // sees a context being destroyed. The fast path sees it too (only while
+  // it has borrowed the mailbox, when this thread leaves it alone).
   void set_context(std::unique_ptr<Context> context) {
     shared_.interruptor.attach(context.get());
+    shared_.context.store(context.get());
     std::swap(context_, context);
     context.reset(); // the old one, outside the interruptor's lock
   }
@@ -89,29 +109,14 @@ private:
   void reply(const Tag &tag, const TermBuffer &term) {
     shared_.link.send(tag, term);
   }
-  void reply_ok(const Tag &tag) {
-    TermBuffer term;
-    term.atom("ok");
-    reply(tag, term);
-  }
   void reply_error(const Tag &tag, const char *reason) {
-    TermBuffer term;
-    encode_error_atom(term, reason);
-    reply(tag, term);
+    TagSink sink(shared_.link, tag);
+    driver::reply_error(sink, reason);
   }
   void reply_core_error(const Tag &tag, const Error &error) {
     TermBuffer term;
     encode_core_error(term, error);
     reply(tag, term);
-  }
-  // Memory operations: a missing memory and a bad range get their own atoms.
-  void reply_memory_error(const Tag &tag, const Error &error) {
-    if (error.kind == ErrorKind::lookup)
-      reply_error(tag, "no_memory");
-    else if (error.kind == ErrorKind::out_of_bounds)
-      reply_error(tag, "out_of_bounds");
-    else
-      reply_core_error(tag, error);
   }
 
   // Out of memory while serving one command fails that command only.
@@ -127,18 +132,23 @@ private:
     switch (command.op) {
     case Op::init: return do_init(command);
     case Op::compile: return do_compile(command);
-    case Op::call: return do_call(command, false);
-    case Op::indirect_call: return do_call(command, true);
+    case Op::call:
+    case Op::indirect_call: return do_call(command);
     case Op::import_response:
     case Op::import_error:
       // No import is waiting for this (a waiting import takes its own
-      // answers in on_import).
+      // answers in await_answer).
       return reply_error(command.tag, "no_pending_import");
-    case Op::size: return do_size(command);
-    case Op::read: return do_read(command);
-    case Op::write: return do_write(command);
-    case Op::serialize: return do_serialize(command);
-    case Op::deserialize: return do_deserialize(command);
+    case Op::size:
+    case Op::read:
+    case Op::write:
+    case Op::serialize:
+    case Op::deserialize: {
+      if (!require_instance(command.tag))
+        return;
+      TagSink sink(shared_.link, command.tag);
+      return run_memory_command(*context_, command, sink);
+    }
     case Op::info:
     case Op::ping: return reply_error(command.tag, "badarg"); // driver's job
     }
@@ -166,14 +176,22 @@ private:
     command.bytes = {};
     if (!loaded)
       return reply_core_error(command.tag, loaded.error());
-    // Imports called by a start function go to the init's caller. From here
-    // on, stopping the port interrupts the start function.
+    // From here on, stopping the port interrupts the start function.
     Context *raw = context.get();
     set_context(std::move(context));
-    calls_.push_back(command.tag);
-    const Status made = raw->instantiate(
-        [this](HostCall &call) { return on_import(call); }, {});
-    calls_.pop_back();
+    Status made;
+    if (Context::can_suspend()) {
+      // Calls that can be suspended, so that the fast path can run them on
+      // a scheduler. A start function's imports get zeros, as an init's
+      // caller would answer them (the API gives it no import function).
+      made = raw->instantiate_suspending();
+    } else {
+      // Imports called by a start function go to the init's caller.
+      calls_.push_back(command.tag);
+      made = raw->instantiate(
+          [this](HostCall &call) { return on_import(call); }, {});
+      calls_.pop_back();
+    }
     if (!made) {
       set_context(nullptr);
       return reply_core_error(command.tag, made.error());
@@ -200,47 +218,14 @@ private:
                                 compiled.value().size());
   }
 
-  void do_call(Command &command, bool indirect) {
+  void do_call(Command &command) {
     if (!require_instance(command.tag))
       return;
+    TagSink sink(shared_.link, command.tag);
     FuncSig signature;
-    if (indirect) {
-      Result<FuncSig> found = context_->table_signature(command.index);
-      if (!found) {
-        const ErrorKind kind = found.error().kind;
-        if (kind != ErrorKind::invalid_argument &&
-            kind != ErrorKind::out_of_bounds) {
-          return reply_core_error(command.tag, found.error());
-        }
-        TermBuffer term;
-        term.tuple(2)
-            .atom("error")
-            .tuple(2)
-            .atom("bad_table_index")
-            .uinteger(command.index);
-        return reply(command.tag, term);
-      }
-      signature = std::move(found.value());
-    } else {
-      const std::vector<ExternDesc> &exports = context_->exports();
-      const auto it = std::find_if(
-          exports.begin(), exports.end(),
-          [&](const ExternDesc &e) { return e.name == command.name; });
-      if (it == exports.end() || it->kind != ExternKind::func) {
-        TermBuffer term;
-        term.tuple(2)
-            .atom("error")
-            .tuple(2)
-            .atom(it == exports.end() ? "unknown_export" : "not_a_function")
-            .binary(command.name);
-        return reply(command.tag, term);
-      }
-      signature = it->func;
-    }
     std::vector<wasm_val_t> args;
-    if (!to_wasm_values(command.values, signature.params, args)) {
-      return reply_error(command.tag, "invalid_args");
-    }
+    if (!prepare_call(*context_, command, signature, args, sink))
+      return;
     std::vector<wasm_val_t> results;
     // Only an outermost call's time limit counts; nested calls run within it.
     const bool outermost = calls_.empty();
@@ -253,136 +238,49 @@ private:
         deadline_ = Clock::now() + std::chrono::milliseconds(limit);
     }
     calls_.push_back(command.tag);
-    const Status called =
-        indirect ? context_->call_indirect(command.index, args, results)
-                 : context_->call(command.name, args, results);
+    const bool indirect = command.op == Op::indirect_call;
+    Status called;
+    if (context_->suspends_calls())
+      called = run_suspendable(command, args, results);
+    else if (indirect)
+      called = context_->call_indirect(command.index, args, results);
+    else
+      called = context_->call(command.name, args, results);
     calls_.pop_back();
     const bool late = past_deadline();
     if (outermost)
       deadline_.reset();
-    if (!called) {
-      // A call that failed once its deadline had passed failed because of
-      // it, whatever the engine made of the interruption.
-      if (late || called.error().kind == ErrorKind::timeout)
-        return reply_error(command.tag, "timeout");
-      if (called.error().kind == ErrorKind::interrupted)
-        return reply_error(command.tag, "interrupted");
-      return reply_core_error(command.tag, called.error());
-    }
-    if (results.size() != signature.results.size()) {
-      return reply_core_error(command.tag, make_error(ErrorKind::invalid_state,
-                                                      "result count mismatch"));
-    }
-    TermBuffer term;
-    term.tuple(2).atom("ok");
-    encode_values(term, results.data(), signature.results);
-    reply(command.tag, term);
+    if (!called)
+      return reply_call_failure(called.error(), late, sink);
+    reply_results(results, signature, sink);
   }
 
-  void do_size(Command &command) {
-    if (!require_instance(command.tag))
-      return;
-    Result<uint64_t> size = context_->memory_size();
-    if (!size)
-      return reply_memory_error(command.tag, size.error());
-    TermBuffer term;
-    term.tuple(2).atom("ok").uinteger(size.value());
-    reply(command.tag, term);
-  }
-
-  // Checks [offset, offset + length) against the memory size without
-  // overflowing.
-  bool in_bounds(const Tag &tag, uint64_t offset, uint64_t length) {
-    Result<uint64_t> size = context_->memory_size();
-    if (!size) {
-      reply_memory_error(tag, size.error());
-      return false;
-    }
-    if (offset > size.value() || length > size.value() - offset ||
-        length > std::numeric_limits<size_t>::max()) {
-      reply_error(tag, "out_of_bounds");
-      return false;
-    }
-    return true;
-  }
-
-  void do_read(Command &command) {
-    if (!require_instance(command.tag))
-      return;
-    if (!in_bounds(command.tag, command.index, command.length))
-      return;
-    std::vector<uint8_t> data(static_cast<size_t>(command.length));
-    const Status read =
-        context_->memory_read(command.index, data.data(), data.size());
-    if (!read)
-      return reply_memory_error(command.tag, read.error());
-    shared_.link.send_ok_binary(command.tag, data.data(), data.size());
-  }
-
-  void do_write(Command &command) {
-    if (!require_instance(command.tag))
-      return;
-    if (!in_bounds(command.tag, command.index, command.bytes.size()))
-      return;
-    const Status written = context_->memory_write(
-        command.index, command.bytes.data(), command.bytes.size());
-    if (!written)
-      return reply_memory_error(command.tag, written.error());
-    reply_ok(command.tag);
-  }
-
-  void do_serialize(Command &command) {
-    if (!require_instance(command.tag))
-      return;
-    Result<uint64_t> size = context_->memory_size();
-    if (!size)
-      return reply_memory_error(command.tag, size.error());
-    if (size.value() > std::numeric_limits<size_t>::max()) {
-      return reply_error(command.tag, "out_of_bounds");
-    }
-    std::vector<uint8_t> data(static_cast<size_t>(size.value()));
-    const Status read = context_->memory_read(0, data.data(), data.size());
-    if (!read)
-      return reply_memory_error(command.tag, read.error());
-    shared_.link.send_ok_binary(command.tag, data.data(), data.size());
-  }
-
-  // Restores a memory image: grows the memory to hold it, writes it, and
-  // zeroes whatever lies beyond it, so the memory equals the snapshot.
-  void do_deserialize(Command &command) {
-    if (!require_instance(command.tag))
-      return;
-    Result<uint64_t> size = context_->memory_size();
-    if (!size)
-      return reply_memory_error(command.tag, size.error());
-    const uint64_t wanted = command.bytes.size();
-    if (wanted > size.value()) {
-      const uint64_t missing = wanted - size.value();
-      const uint64_t pages =
-          missing / kPageSize + (missing % kPageSize != 0 ? 1 : 0);
-      Result<uint64_t> grown = context_->memory_grow(pages);
-      if (!grown)
-        return reply_memory_error(command.tag, grown.error());
-      size = context_->memory_size();
-      if (!size)
-        return reply_memory_error(command.tag, size.error());
-    }
-    const Status written =
-        context_->memory_write(0, command.bytes.data(), command.bytes.size());
-    if (!written)
-      return reply_memory_error(command.tag, written.error());
-    const uint64_t rest = size.value() - wanted;
-    if (rest > 0) {
-      if (rest > std::numeric_limits<size_t>::max()) {
-        return reply_error(command.tag, "out_of_bounds");
+  // A suspendable call run to its end here: its imports are sent to Erlang
+  // and awaited on this thread, as a plain call's would be.
+  Status run_suspendable(const Command &command,
+                         const std::vector<wasm_val_t> &args,
+                         std::vector<wasm_val_t> &results) {
+    Result<CallProgress> progress =
+        command.op == Op::indirect_call
+            ? context_->start_call_indirect(command.index, args, kThreadSlice)
+            : context_->start_call(command.name, args, kThreadSlice);
+    while (progress && progress.value() != CallProgress::finished) {
+      if (progress.value() == CallProgress::awaiting_import) {
+        const ImportRequest request = *context_->pending_import();
+        std::vector<wasm_val_t> answer;
+        Status got =
+            await_answer(*request.import, request.args->data(), answer);
+        if (got)
+          got = context_->resolve_import(answer);
+        if (!got)
+          (void)context_->reject_import(got.error().message);
       }
-      const std::vector<uint8_t> zeros(static_cast<size_t>(rest), 0);
-      const Status cleared =
-          context_->memory_write(wanted, zeros.data(), zeros.size());
-      if (!cleared)
-        return reply_memory_error(command.tag, cleared.error());
+      progress = context_->resume(kThreadSlice);
     }
-    reply_ok(command.tag);
+    if (!progress)
+      return progress.error();
+    results = context_->take_results();
+    return {};
   }
 
   bool is_outer_call(const Tag &tag) const {
@@ -400,35 +298,38 @@ private:
     return command;
   }
 
-  // The host function behind every function import. It runs inside
-  // WebAssembly's frames, so nothing may be thrown out of it.
+  // The host function behind every function import of a context that
+  // cannot suspend. It runs inside WebAssembly's frames, so nothing may be
+  // thrown out of it.
   Status on_import(HostCall &call) {
     try {
-      return serve_import(call);
+      std::vector<wasm_val_t> results;
+      Status got = await_answer(call.import, call.args, results);
+      if (got)
+        std::copy(results.begin(), results.end(), call.results);
+      return got;
     } catch (const std::bad_alloc &) {
       return make_error(ErrorKind::allocation, "out of memory in import");
     }
   }
 
   // Sends the import request and serves the mailbox until it is answered.
-  Status serve_import(HostCall &call) {
+  Status await_answer(const ExternDesc &import, const wasm_val_t *args,
+                      std::vector<wasm_val_t> &results) {
     if (calls_.empty()) {
       return make_error(ErrorKind::invalid_state,
                         "import called outside a call");
     }
     const Tag tag = calls_.back();
-    const ExternDesc &import = call.import;
     {
       TermBuffer term;
-      term.tuple(5).atom("import").string(import.module).string(import.name);
-      encode_values(term, call.args, import.func.params);
-      term.string(import.signature);
+      encode_import_request(term, import, args);
       reply(tag, term);
     }
     for (;;) {
       std::optional<Command> command = take_deferred(tag);
       if (!command)
-        command = shared_.mailbox.pop();
+        command = shared_.mailbox.pop(true);
       if (!command)
         return make_error(ErrorKind::trap, "instance stopped");
       const bool answer =
@@ -452,18 +353,7 @@ private:
                               import.module + "." + import.name +
                               " was answered");
       }
-      if (command->op == Op::import_error) {
-        return make_error(ErrorKind::trap, std::string(command->bytes.begin(),
-                                                       command->bytes.end()));
-      }
-      std::vector<wasm_val_t> results;
-      if (!to_wasm_values(command->values, import.func.results, results)) {
-        return make_error(ErrorKind::trap,
-                          "invalid results for import " + import.module + "." +
-                              import.name + " of type " + import.signature);
-      }
-      std::copy(results.begin(), results.end(), call.results);
-      return {};
+      return import_answer(*command, import, results);
     }
   }
 
@@ -585,10 +475,11 @@ bool Mailbox::push(Command &&command) {
   return true;
 }
 
-std::optional<Command> Mailbox::pop() {
+std::optional<Command> Mailbox::pop(bool inside_command) {
   DrvLock lock(mutex_);
-  busy_ = false;
-  while (queue_.empty() && !closed_)
+  if (!inside_command)
+    busy_ = false;
+  while ((queue_.empty() || borrowed_) && !closed_)
     cond_.wait(mutex_);
   if (closed_)
     return std::nullopt;
@@ -596,6 +487,20 @@ std::optional<Command> Mailbox::pop() {
   queue_.pop_front();
   busy_ = true;
   return command;
+}
+
+bool Mailbox::try_borrow() {
+  DrvLock lock(mutex_);
+  if (closed_ || busy_ || borrowed_ || !queue_.empty())
+    return false;
+  borrowed_ = true;
+  return true;
+}
+
+void Mailbox::end_borrow() {
+  DrvLock lock(mutex_);
+  borrowed_ = false;
+  cond_.signal();
 }
 
 bool Mailbox::close() {

@@ -95,9 +95,15 @@ class Mailbox {
 public:
   /// Queues a command; false (and the command dropped) once closed.
   bool push(Command &&command);
-  /// The next command, waiting for one; nullopt once closed. Between two
-  /// pops the thread counts as busy.
-  std::optional<Command> pop();
+  /// The next command, waiting for one (and for the end of a borrow);
+  /// nullopt once closed. Between two pops the thread counts as busy;
+  /// a pop `inside_command` (waiting for an import's answer) keeps it busy.
+  std::optional<Command> pop(bool inside_command = false);
+  /// Lends the instance to the fast path: succeeds only while the thread is
+  /// idle with nothing queued, and keeps it from taking commands until
+  /// end_borrow().
+  bool try_borrow();
+  void end_borrow();
   /// Closes the mailbox and wakes the thread. Returns whether the thread was
   /// busy (working on a command, e.g. running WebAssembly) at that moment.
   bool close();
@@ -108,6 +114,7 @@ private:
   std::deque<Command> queue_;
   bool closed_ = false;
   bool busy_ = false;
+  bool borrowed_ = false;
 };
 
 /// Lets other threads stop the WebAssembly the instance thread runs.
@@ -136,6 +143,9 @@ struct Shared {
   Link link;
   Mailbox mailbox;
   Interruptor interruptor;
+  /// The instance's context, published by the thread; the fast path may use
+  /// it only while it has borrowed the mailbox.
+  std::atomic<Context *> context{nullptr};
 };
 
 /// Book-keeping for one instance thread.
@@ -163,6 +173,8 @@ public:
   void post(Command &&command);
   /// Replies from a scheduler (for commands answered without the thread).
   Link &link() { return shared_->link; }
+  /// What the thread shares with the port (for the fast path).
+  Shared &shared() { return *shared_; }
 
   /// Stops the instance: no more replies, the mailbox is closed, an import
   /// being awaited fails and running WebAssembly is interrupted, which

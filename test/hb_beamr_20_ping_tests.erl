@@ -35,8 +35,31 @@ port_control_test() ->
     ok = hb_beamr:load_driver(),
     Port = open_port({spawn_driver, "hb_beamr"}, [binary]),
     try
-        ?assertEqual([], erlang:port_control(Port, 0, <<>>)),
-        ?assertError(badarg, erlang:port_control(Port, 1, <<>>))
+        ?assertEqual(<<>>, erlang:port_control(Port, 0, <<>>)),
+        %% 1-4 are the fast path's. A port without an instance sends every
+        %% call to its thread; garbage and out-of-turn answers are refused.
+        %% An engine without a fast path sends everything to the thread.
+        Call = term_to_binary({call, make_ref(), <<"f">>, []}),
+        ?assertEqual(fallback, control_reply(Port, 1, Call)),
+        ?assertEqual(fallback, control_reply(Port, 4, term_to_binary({size, x}))),
+        Refused = fun(Reason) ->
+                          case hb_beamr_test_util:engine() of
+                              wamr -> fallback;
+                              _ -> {error, Reason}
+                          end
+                  end,
+        ?assertEqual(Refused(badarg), control_reply(Port, 1, <<"garbage">>)),
+        ?assertEqual(Refused(no_pending_import),
+                     control_reply(Port, 2, term_to_binary({import_response, x, []}))),
+        ?assertEqual(Refused(not_suspended), control_reply(Port, 3, <<>>)),
+        ?assertError(badarg, erlang:port_control(Port, 5, <<>>)),
+        ?assertError(badarg, erlang:port_control(Port, 99, <<>>))
     after
         port_close(Port)
+    end.
+
+control_reply(Port, Op, Data) ->
+    case erlang:port_control(Port, Op, Data) of
+        <<1, Term/binary>> -> binary_to_term(Term);
+        <<0, Raw/binary>> -> {ok, Raw}
     end.

@@ -412,6 +412,10 @@ Context::begin_suspendable(std::string_view name, uint64_t index,
     return fail(make_error(ErrorKind::invalid_state,
                            "a nested call needs an import awaiting its "
                            "answer"));
+  // Each level runs on a stack of its own, so no stack runs out however
+  // deep a host nests: the depth is capped instead, as a stack would be.
+  if (instance_->suspended_calls() >= kMaxNestedCalls)
+    return fail(make_error(ErrorKind::trap, "call stack exhausted"));
   Result<FuncSig> sig = name.empty() ? instance_->table_signature(index)
                                      : instance_->export_signature(name);
   if (!sig)

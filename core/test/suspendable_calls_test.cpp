@@ -57,6 +57,12 @@ protected:
     return progress;
   }
 
+  static void expect_usable_nested(Context &ctx) {
+    auto done = ctx.start_call("inc", {WASM_I32_VAL(1)}, kSlice);
+    ASSERT_TRUE(done.ok()) << ctx.last_error();
+    EXPECT_EQ(ctx.take_results().at(0).of.i32, 2);
+  }
+
   static void expect_usable(Context &ctx) {
     auto done = ctx.start_call("count", {WASM_I32_VAL(10)}, kSlice);
     ASSERT_TRUE(done.ok()) << ctx.last_error();
@@ -238,6 +244,21 @@ TEST_F(SuspendableCallsTest, CallsNestInsideAwaitedImports) {
   EXPECT_EQ(deepest, 4);
   EXPECT_EQ(ctx->suspended_calls(), 0u);
   EXPECT_EQ(ctx->state(), State::instantiated);
+}
+
+TEST_F(SuspendableCallsTest, RunawayNestingEndsWithStackExhausted) {
+  auto ctx = make("nested");
+  ASSERT_TRUE(ctx);
+  // A host that answers every callback by calling in again.
+  hb_beamr::Result<CallProgress> progress =
+      ctx->start_call("descend", {WASM_I32_VAL(1)}, kSlice);
+  while (progress.ok())
+    progress = ctx->start_call("descend", {WASM_I32_VAL(1)}, kSlice);
+  EXPECT_EQ(progress.error().kind, ErrorKind::trap);
+  EXPECT_EQ(progress.error().message, "call stack exhausted");
+  EXPECT_EQ(ctx->suspended_calls(), Context::kMaxNestedCalls);
+  ctx->abandon_calls();
+  expect_usable_nested(*ctx);
 }
 
 TEST_F(SuspendableCallsTest, NestedTrapEndsOnlyTheNestedCall) {

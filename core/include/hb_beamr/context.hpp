@@ -148,6 +148,11 @@ public:
   /// Whether the context was instantiated with instantiate_suspending().
   bool suspends_calls() const { return suspending_; }
 
+  /// Most suspendable calls nested in one another (each nested in an
+  /// awaited import of the one before). One more fails with `trap` "call
+  /// stack exhausted", as running out of stack would.
+  static constexpr size_t kMaxNestedCalls = 128;
+
   /// Starts a suspendable call of an export and runs it for at most about
   /// `slice` (the engine checks the clock every millisecond). Allowed in
   /// INSTANTIATED and TRAPPED (a top-level call) and in AWAITING_IMPORT (a

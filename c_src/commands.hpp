@@ -1,0 +1,63 @@
+// Commands that act on an instance's Context, shared by the instance thread
+// (instance_thread.hpp) and the fast path (fast_path.hpp): preparing a call,
+// the replies to calls, and the memory commands. Each replies through a
+// ReplySink, so the same code answers by message or by port_control.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <wasm.h>
+
+#include "hb_beamr/context.hpp"
+#include "protocol.hpp"
+
+namespace hb_beamr::driver {
+
+/// Where the reply to one command goes.
+class ReplySink {
+public:
+  virtual ~ReplySink() = default;
+  /// The whole reply, as a term.
+  virtual void term(const TermBuffer &reply) = 0;
+  /// {ok, Binary} with `size` bytes from `data`.
+  virtual void ok_binary(const uint8_t *data, size_t size) = 0;
+};
+
+/// Replies {error, Reason} for an atom reason.
+void reply_error(ReplySink &sink, const char *reason);
+
+/// Looks up a call's function (export `command.name` or, for indirect_call,
+/// table entry `command.index`) and converts its arguments. On failure
+/// replies the error ({unknown_export, Name}, {not_a_function, Name},
+/// {bad_table_index, Index}, invalid_args, or a core error) and returns
+/// false.
+bool prepare_call(Context &context, const Command &command, FuncSig &signature,
+                  std::vector<wasm_val_t> &args, ReplySink &sink);
+
+/// Replies to a failed call: timeout (also for any failure once the call's
+/// deadline had passed, `late`), interrupted, or {Kind, Message}.
+void reply_call_failure(const Error &error, bool late, ReplySink &sink);
+
+/// Replies {ok, Results}.
+void reply_results(const std::vector<wasm_val_t> &results,
+                   const FuncSig &signature, ReplySink &sink);
+
+/// Encodes {import, Module, Name, Args, Signature}.
+void encode_import_request(TermBuffer &term, const ExternDesc &import,
+                           const wasm_val_t *args);
+
+/// Converts an import's answer ({import_response, _, Results} or
+/// {import_error, _, Message}) into results, or into the message the import
+/// must trap with (returned as an error).
+Status import_answer(const Command &answer, const ExternDesc &import,
+                     std::vector<wasm_val_t> &results);
+
+/// Whether `op` is one of the memory commands run_memory_command() serves.
+bool is_memory_command(Op op);
+
+/// size, read, write, serialize and deserialize (see protocol.hpp).
+void run_memory_command(Context &context, Command &command, ReplySink &sink);
+
+} // namespace hb_beamr::driver

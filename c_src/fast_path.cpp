@@ -1,0 +1,285 @@
+// The fast path; see fast_path.hpp.
+#include "fast_path.hpp"
+
+#include <cstring>
+#include <new>
+#include <utility>
+
+#include "commands.hpp"
+
+namespace hb_beamr::driver {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Memory commands moving more than this fall back to the instance thread
+// when it is free, so a scheduler never copies a large memory image.
+constexpr uint64_t kInlineBytes = uint64_t{1} << 20;
+// As in instance_thread.cpp: longer time limits mean none.
+constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
+
+constexpr char kRawMarker = 0;
+constexpr char kTermMarker = 1;
+
+enum ControlOp : unsigned int {
+  kCall = 1,
+  kAnswer = 2,
+  kResume = 3,
+  kRequest = 4,
+};
+
+} // namespace
+
+// Collects the one reply of a port_control command and hands it to ERTS.
+class ControlSink : public ReplySink {
+public:
+  ControlSink() = default;
+  ~ControlSink() override {
+    if (binary_ != nullptr)
+      driver_free_binary(binary_);
+  }
+  ControlSink(const ControlSink &) = delete;
+  ControlSink &operator=(const ControlSink &) = delete;
+
+  void term(const TermBuffer &reply) override {
+    clear();
+    if (!reply.ok()) {
+      TermBuffer fallback;
+      encode_error_atom(fallback, "enomem");
+      return term(fallback);
+    }
+    bytes_.assign(reply.data(), reply.data() + reply.size());
+  }
+  void ok_binary(const uint8_t *data, size_t size) override {
+    clear();
+    binary_ = driver_alloc_binary(static_cast<ErlDrvSizeT>(size + 1));
+    if (binary_ == nullptr)
+      return reply_error(*this, "enomem");
+    binary_->orig_bytes[0] = kRawMarker;
+    if (size > 0)
+      std::memcpy(binary_->orig_bytes + 1, data, size);
+  }
+  void atom(const char *name) {
+    TermBuffer reply;
+    reply.atom(name);
+    term(reply);
+  }
+
+  // Puts the reply where ERTS takes it: the default buffer if it fits,
+  // else a driver binary, which ERTS frees.
+  ErlDrvSSizeT deliver(char **rbuf, ErlDrvSizeT rlen) {
+    if (binary_ != nullptr) {
+      const ErlDrvSSizeT size = binary_->orig_size;
+      *rbuf = reinterpret_cast<char *>(binary_);
+      binary_ = nullptr;
+      return size;
+    }
+    const size_t size = bytes_.size() + 1;
+    char *out = *rbuf;
+    if (size > rlen) {
+      ErlDrvBinary *bin = driver_alloc_binary(static_cast<ErlDrvSizeT>(size));
+      if (bin == nullptr) {
+        *rbuf = nullptr; // [] in Erlang: taken as out of memory
+        return 0;
+      }
+      *rbuf = reinterpret_cast<char *>(bin);
+      out = bin->orig_bytes;
+    }
+    out[0] = kTermMarker;
+    std::memcpy(out + 1, bytes_.data(), bytes_.size());
+    return static_cast<ErlDrvSSizeT>(size);
+  }
+
+private:
+  void clear() {
+    if (binary_ != nullptr)
+      driver_free_binary(binary_);
+    binary_ = nullptr;
+    bytes_.clear();
+  }
+  std::vector<char> bytes_;
+  ErlDrvBinary *binary_ = nullptr;
+};
+
+FastPath::FastPath(ErlDrvPort port, Shared &shared)
+    : port_(port), shared_(shared) {}
+
+ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
+                               char **rbuf, ErlDrvSizeT rlen) {
+  if (op < kCall || op > kRequest)
+    return -1;
+  ControlSink sink;
+  try {
+    if (!Context::can_suspend()) {
+      sink.atom("fallback");
+    } else {
+      switch (op) {
+      case kCall: on_call(buf, len, sink); break;
+      case kAnswer: on_answer(buf, len, sink); break;
+      case kResume: on_resume(sink); break;
+      default: on_request(buf, len, sink); break;
+      }
+    }
+  } catch (const std::bad_alloc &) {
+    reply_error(sink, "enomem");
+  }
+  return sink.deliver(rbuf, rlen);
+}
+
+bool FastPath::is_session_caller() const {
+  return !calls_.empty() && driver_caller(port_) == caller_;
+}
+
+bool FastPath::begin_session() {
+  if (!shared_.mailbox.try_borrow())
+    return false;
+  context_ = shared_.context.load();
+  if (context_ == nullptr || !context_->suspends_calls()) {
+    context_ = nullptr;
+    shared_.mailbox.end_borrow();
+    return false;
+  }
+  caller_ = driver_caller(port_);
+  return true;
+}
+
+void FastPath::end_session() {
+  if (monitoring_)
+    driver_demonitor_process(port_, &monitor_);
+  monitoring_ = false;
+  calls_.clear();
+  deadline_.reset();
+  context_ = nullptr;
+  caller_ = 0;
+  shared_.mailbox.end_borrow();
+}
+
+void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
+  Command command;
+  if (!decode_command(buf, len, command) ||
+      (command.op != Op::call && command.op != Op::indirect_call))
+    return reply_error(sink, "badarg");
+  const bool nested = !calls_.empty();
+  if (nested) {
+    // Only from the import function of the call in progress.
+    if (!is_session_caller() || !context_->pending_import())
+      return sink.atom("fallback");
+  } else if (!begin_session()) {
+    return sink.atom("fallback");
+  }
+  FuncSig signature;
+  std::vector<wasm_val_t> args;
+  if (!prepare_call(*context_, command, signature, args, sink)) {
+    if (!nested)
+      end_session();
+    return;
+  }
+  if (!nested) {
+    const uint64_t limit =
+        command.timeout_ms > kMaxTimeoutMs ? 0 : command.timeout_ms;
+    context_->set_call_timeout(limit);
+    if (limit > 0)
+      deadline_ = Clock::now() + std::chrono::milliseconds(limit);
+  }
+  calls_.push_back(std::move(signature));
+  settle(command.op == Op::indirect_call
+             ? context_->start_call_indirect(command.index, args, kSlice)
+             : context_->start_call(command.name, args, kSlice),
+         sink);
+}
+
+void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
+  Command command;
+  if (!decode_command(buf, len, command) ||
+      (command.op != Op::import_response && command.op != Op::import_error))
+    return reply_error(sink, "badarg");
+  if (!is_session_caller() || !context_->pending_import())
+    return reply_error(sink, "no_pending_import");
+  const ImportRequest request = *context_->pending_import();
+  std::vector<wasm_val_t> results;
+  Status answered = import_answer(command, *request.import, results);
+  if (answered)
+    answered = context_->resolve_import(results);
+  if (!answered)
+    (void)context_->reject_import(answered.error().message);
+  settle(context_->resume(kSlice), sink);
+}
+
+void FastPath::on_resume(ControlSink &sink) {
+  if (!is_session_caller() || context_->state() != State::running_export)
+    return reply_error(sink, "not_suspended");
+  settle(context_->resume(kSlice), sink);
+}
+
+void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
+  if (progress && progress.value() != CallProgress::finished) {
+    // The call outlives this port_control: if its caller dies meanwhile,
+    // the call must not keep the instance.
+    if (!monitoring_)
+      monitoring_ = driver_monitor_process(port_, caller_, &monitor_) == 0;
+    if (progress.value() == CallProgress::yielded)
+      return sink.atom("yield");
+    const ImportRequest request = *context_->pending_import();
+    TermBuffer term;
+    encode_import_request(term, *request.import, request.args->data());
+    return sink.term(term);
+  }
+  const FuncSig signature = std::move(calls_.back());
+  calls_.pop_back();
+  if (progress) {
+    reply_results(context_->take_results(), signature, sink);
+  } else {
+    const bool late = deadline_ && Clock::now() >= *deadline_;
+    reply_call_failure(progress.error(), late, sink);
+  }
+  if (calls_.empty())
+    end_session();
+}
+
+void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
+  Command command;
+  if (!decode_command(buf, len, command) || !is_memory_command(command.op))
+    return reply_error(sink, "badarg");
+  if (!calls_.empty()) {
+    // While a call waits for an import, memory is anybody's; while one
+    // computes, the command waits for it on the thread.
+    if (!context_->pending_import())
+      return sink.atom("fallback");
+    return run_memory_command(*context_, command, sink);
+  }
+  if (!shared_.mailbox.try_borrow())
+    return sink.atom("fallback");
+  Context *context = shared_.context.load();
+  bool inline_ok = context != nullptr;
+  if (inline_ok) {
+    uint64_t bytes = command.bytes.size();
+    if (command.op == Op::read)
+      bytes = command.length;
+    if (command.op == Op::serialize) {
+      Result<uint64_t> size = context->memory_size();
+      bytes = size ? size.value() : 0;
+    }
+    inline_ok = bytes <= kInlineBytes;
+  }
+  if (inline_ok)
+    run_memory_command(*context, command, sink);
+  shared_.mailbox.end_borrow();
+  if (!inline_ok)
+    sink.atom("fallback");
+}
+
+void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
+  if (!monitoring_ || driver_compare_monitors(&monitor_, &monitor) != 0)
+    return;
+  monitoring_ = false;
+  stop();
+}
+
+void FastPath::stop() {
+  if (calls_.empty())
+    return;
+  context_->abandon_calls();
+  end_session();
+}
+
+} // namespace hb_beamr::driver

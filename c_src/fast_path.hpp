@@ -1,0 +1,97 @@
+// The fast path: calls and memory access run right in the caller's
+// erlang:port_control/3, on its scheduler, without the instance thread.
+//
+// A port_control command borrows the instance from its thread while the
+// thread is idle (Mailbox::try_borrow) and runs the call as a suspendable
+// call (Context::start_call) for one slice of at most kSlice. The reply says
+// where the call stands:
+//
+//   {ok, Results} | {error, Reason}      the call is over (same reasons as
+//                                        the thread's replies)
+//   {import, Module, Func, Args, Sig}    it waits for an import: the caller
+//                                        answers with `answer`
+//   yield                                its slice is over: the caller
+//                                        lets other processes run, then
+//                                        sends `resume`
+//   fallback                             the fast path cannot serve this
+//                                        now: use the instance thread
+//
+// While a call is suspended the instance stays borrowed: that caller alone
+// may answer, resume, or call again from its import function (a nested
+// call), and memory commands from any process are served while the call
+// waits for an import. Anything else falls back to the thread, which takes
+// it once the borrow ends, so calls from different processes still run one
+// after another. If the caller exits mid-call, the call is abandoned and the
+// instance returned. Only engines that can suspend a call (Context::
+// can_suspend) have a fast path; on others every command falls back.
+//
+// Commands (erlang:port_control(Port, Op, term_to_binary(Command))):
+//   1 call     {call | indirect_call, Tag, NameOrIndex, Args[, Timeout]}
+//   2 answer   {import_response, Tag, Results} | {import_error, Tag, Msg}
+//   3 resume   anything (ignored)
+//   4 request  {size | read | write | serialize | deserialize, Tag, ...}
+//   (0 is the driver's no-op; any other Op raises badarg.)
+// Replies are binaries: <<0, Data/binary>> stands for {ok, Data} (memory
+// read and serialize, without copying the data into a term), and
+// <<1, Term/binary>> for binary_to_term(Term).
+#pragma once
+
+#include <erl_driver.h>
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+#include "hb_beamr/context.hpp"
+#include "instance_thread.hpp"
+
+namespace hb_beamr::driver {
+
+class ControlSink;
+
+/// The fast path of one port. Used only from the port's callbacks (which
+/// the VM never runs concurrently for one port).
+class FastPath {
+public:
+  /// Longest stretch of WebAssembly one port_control runs.
+  static constexpr std::chrono::microseconds kSlice{1000};
+
+  FastPath(ErlDrvPort port, Shared &shared);
+  FastPath(const FastPath &) = delete;
+  FastPath &operator=(const FastPath &) = delete;
+
+  /// Serves port_control command `op`; returns the reply's size and points
+  /// *rbuf at it (see the driver's control callback), or -1 for an unknown
+  /// op (badarg in Erlang).
+  ErlDrvSSizeT control(unsigned int op, const char *buf, size_t len,
+                       char **rbuf, ErlDrvSizeT rlen);
+  /// A monitored caller exited: abandons its calls.
+  void caller_exited(const ErlDrvMonitor &monitor);
+  /// Abandons any call in progress and gives the instance back to its
+  /// thread. Called before the port stops.
+  void stop();
+
+private:
+  void on_call(const char *buf, size_t len, ControlSink &sink);
+  void on_answer(const char *buf, size_t len, ControlSink &sink);
+  void on_resume(ControlSink &sink);
+  void on_request(const char *buf, size_t len, ControlSink &sink);
+  // Reports where the innermost call stands after a slice.
+  void settle(const Result<CallProgress> &progress, ControlSink &sink);
+  bool begin_session();
+  void end_session();
+  bool is_session_caller() const;
+
+  ErlDrvPort port_;
+  Shared &shared_;
+  // The borrowed context, while calls are in progress.
+  Context *context_ = nullptr;
+  // Signatures of the calls in progress, outermost first.
+  std::vector<FuncSig> calls_;
+  ErlDrvTermData caller_ = 0;
+  ErlDrvMonitor monitor_{};
+  bool monitoring_ = false;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+};
+
+} // namespace hb_beamr::driver
