@@ -351,7 +351,13 @@ call(WASM, FuncRef, Args, ImportFun, State, Opts)
         {{ok, Timeout}, true} ->
             case call_command(FuncRef, Args, Timeout) of
                 {ok, Ref, Command} ->
-                    run(WASM, Ref, Command, Args, ImportFun, State, Opts);
+                    case hb_beamr_ports:lookup(WASM) of
+                        {ok, Port} ->
+                            fast_call(WASM, Port, Ref, Command, Args,
+                                      ImportFun, State, Opts);
+                        error ->
+                            run(WASM, Ref, Command, Args, ImportFun, State, Opts)
+                    end;
                 error ->
                     {error, {invalid_func_ref, FuncRef}, State}
             end
@@ -401,20 +407,125 @@ deserialize(_WASM, _Binary) ->
 -spec request(wasm(), atom(), [term()]) -> term().
 request(WASM, Op, Args) when is_pid(WASM) ->
     Ref = make_ref(),
+    Command = list_to_tuple([Op, Ref | Args]),
+    case fast_request(WASM, Op, Command) of
+        {done, Reply} -> Reply;
+        fallback -> relay_request(WASM, Ref, Command)
+    end;
+request(_WASM, _Op, _Args) ->
+    {error, badarg}.
+
+relay_request(WASM, Ref, Command) ->
     MRef = erlang:monitor(process, WASM),
-    WASM ! {wasm_send, self(), list_to_tuple([Op, Ref | Args])},
+    WASM ! {wasm_send, self(), Command},
     receive
         {WASM, Ref, Reply} ->
             erlang:demonitor(MRef, [flush]),
             Reply;
         {'DOWN', MRef, process, WASM, Reason} ->
             {error, down_reason(Reason)}
-    end;
-request(_WASM, _Op, _Args) ->
-    {error, badarg}.
+    end.
 
 %%% ------------------------------------------------------------------------
-%%% Calls (in the caller's process)
+%%% The fast path: the caller talks to the port itself (c_src/fast_path.hpp)
+%%% ------------------------------------------------------------------------
+
+-define(CTL_CALL, 1).
+-define(CTL_ANSWER, 2).
+-define(CTL_RESUME, 3).
+-define(CTL_REQUEST, 4).
+
+%% One port_control round trip. `closed' when the port is gone.
+control(Port, Op, Term) ->
+    try erlang:port_control(Port, Op, term_to_binary(Term)) of
+        <<1, Reply/binary>> -> binary_to_term(Reply);
+        <<0, Data/binary>> -> {ok, Data};
+        _ -> {error, enomem}
+    catch
+        error:badarg -> closed
+    end.
+
+%% Runs a call in slices in this process. The driver answers `fallback' when
+%% the instance is busy (another process's call, or a command queued on its
+%% thread) or cannot suspend calls; the call then goes through the instance
+%% process as before.
+fast_call(WASM, Port, Ref, Command, Args, ImportFun, State, Opts) ->
+    case control(Port, ?CTL_CALL, Command) of
+        fallback -> run(WASM, Ref, Command, Args, ImportFun, State, Opts);
+        closed -> {error, not_running, State};
+        Reply -> fast_loop(WASM, Port, Reply, Args, ImportFun, State, Opts)
+    end.
+
+fast_loop(WASM, Port, {import, Module, Func, ImportArgs, Sig}, Args, ImportFun,
+          State, Opts) ->
+    Request = #{instance => WASM, module => Module, func => Func,
+                args => ImportArgs, func_sig => Sig},
+    try invoke(ImportFun, State, Request, Opts) of
+        {ok, Results, NewState} ->
+            case hb_beamr_values:check_results(Sig, Results) of
+                true ->
+                    Next = control(Port, ?CTL_ANSWER,
+                                   {import_response, answer, Results}),
+                    fast_loop(WASM, Port, Next, Args, ImportFun, NewState, Opts);
+                false ->
+                    fast_abort(Port, <<"invalid import result">>),
+                    {error, {invalid_import_result, Module, Func, Results}, NewState}
+            end;
+        Other ->
+            fast_abort(Port, <<"bad import function return">>),
+            {error, {bad_import_return, Other}, State}
+    catch
+        Class:Reason:Stack ->
+            fast_abort(Port, <<"import function raised">>),
+            {error, Class, Reason, Stack, State}
+    end;
+fast_loop(WASM, Port, yield, Args, ImportFun, State, Opts) ->
+    %% The slice is over: let the other processes of this scheduler run.
+    erlang:yield(),
+    Next = control(Port, ?CTL_RESUME, resume),
+    fast_loop(WASM, Port, Next, Args, ImportFun, State, Opts);
+fast_loop(_WASM, _Port, {ok, Results}, _Args, _ImportFun, State, _Opts)
+  when is_list(Results) ->
+    {ok, Results, State};
+fast_loop(_WASM, _Port, {error, invalid_args}, Args, _ImportFun, State, _Opts) ->
+    {error, {invalid_args, Args}, State};
+fast_loop(_WASM, _Port, {error, Reason}, _Args, _ImportFun, State, _Opts) ->
+    {error, Reason, State};
+fast_loop(_WASM, _Port, closed, _Args, _ImportFun, State, _Opts) ->
+    {error, stopped, State}.
+
+%% Makes the pending import trap and lets the call unwind, so the instance is
+%% free again when the caller gets its error.
+fast_abort(Port, Message) ->
+    fast_unwind(Port, control(Port, ?CTL_ANSWER, {import_error, abort, Message}),
+                Message).
+
+fast_unwind(Port, {import, _, _, _, _}, Message) ->
+    fast_abort(Port, Message);
+fast_unwind(Port, yield, Message) ->
+    fast_unwind(Port, control(Port, ?CTL_RESUME, resume), Message);
+fast_unwind(_Port, _Final, _Message) ->
+    ok.
+
+%% Memory commands go straight to the port when it can serve them now.
+fast_request(WASM, Op, Command)
+  when Op =:= size; Op =:= read; Op =:= write; Op =:= serialize;
+       Op =:= deserialize ->
+    case hb_beamr_ports:lookup(WASM) of
+        {ok, Port} ->
+            case control(Port, ?CTL_REQUEST, Command) of
+                fallback -> fallback;
+                closed -> fallback;
+                Reply -> {done, Reply}
+            end;
+        error ->
+            fallback
+    end;
+fast_request(_WASM, _Op, _Command) ->
+    fallback.
+
+%%% ------------------------------------------------------------------------
+%%% Calls through the instance process (in the caller's process)
 %%% ------------------------------------------------------------------------
 
 valid_args([]) ->
@@ -596,6 +707,7 @@ worker_init(Owner, Ref) ->
         ok ->
             try open_port({spawn_driver, ?DRIVER}, [binary]) of
                 Port ->
+                    ok = hb_beamr_ports:register(self(), Port),
                     OwnerMon = erlang:monitor(process, Owner),
                     Owner ! {self(), Ref, ok},
                     worker_loop(#w{port = Port, owner_mon = OwnerMon, listener = Owner})
@@ -796,6 +908,7 @@ client_exited(Pid, MRef, W = #w{clients = Clients}) ->
 
 -spec shutdown(term(), #w{}) -> no_return().
 shutdown(Reason, W = #w{port = Port}) ->
+    ok = hb_beamr_ports:unregister(self()),
     catch erlang:port_close(Port),
     Waiting = maps:to_list(W#w.pending)
         ++ [{element(2, C), From} || {From, C} <- queue:to_list(W#w.queued)],
