@@ -142,8 +142,9 @@ void reply_error(ReplySink &sink, const char *reason) {
   sink.term(term);
 }
 
-bool prepare_call(Context &context, const Command &command, FuncSig &signature,
-                  std::vector<wasm_val_t> &args, ReplySink &sink) {
+bool prepare_call(Context &context, const Command &command,
+                  CallSignature &signature, std::vector<wasm_val_t> &args,
+                  ReplySink &sink) {
   if (command.op == Op::indirect_call) {
     Result<FuncSig> found = context.table_signature(command.index);
     if (!found) {
@@ -162,7 +163,7 @@ bool prepare_call(Context &context, const Command &command, FuncSig &signature,
       sink.term(term);
       return false;
     }
-    signature = std::move(found.value());
+    signature.own(std::move(found.value()));
   } else {
     const std::vector<ExternDesc> &exports = context.exports();
     const auto it =
@@ -177,9 +178,9 @@ bool prepare_call(Context &context, const Command &command, FuncSig &signature,
       reply_tagged_error(sink, "not_a_function", command.name);
       return false;
     }
-    signature = it->func;
+    signature.borrow(it->func);
   }
-  if (!to_wasm_values(command.values, signature.params, args)) {
+  if (!to_wasm_values(command.values, signature.get().params, args)) {
     reply_error(sink, "invalid_args");
     return false;
   }

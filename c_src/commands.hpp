@@ -28,13 +28,31 @@ public:
 /// Replies {error, Reason} for an atom reason.
 void reply_error(ReplySink &sink, const char *reason);
 
+/// The signature of a called function: an export's is borrowed from the
+/// context's export list (valid while the context lives), a table entry's
+/// is a copy.
+class CallSignature {
+public:
+  const FuncSig &get() const { return borrowed_ ? *borrowed_ : owned_; }
+  void borrow(const FuncSig &sig) { borrowed_ = &sig; }
+  void own(FuncSig sig) {
+    borrowed_ = nullptr;
+    owned_ = std::move(sig);
+  }
+
+private:
+  const FuncSig *borrowed_ = nullptr;
+  FuncSig owned_;
+};
+
 /// Looks up a call's function (export `command.name` or, for indirect_call,
 /// table entry `command.index`) and converts its arguments. On failure
 /// replies the error ({unknown_export, Name}, {not_a_function, Name},
 /// {bad_table_index, Index}, invalid_args, or a core error) and returns
 /// false.
-bool prepare_call(Context &context, const Command &command, FuncSig &signature,
-                  std::vector<wasm_val_t> &args, ReplySink &sink);
+bool prepare_call(Context &context, const Command &command,
+                  CallSignature &signature, std::vector<wasm_val_t> &args,
+                  ReplySink &sink);
 
 /// Replies to a failed call: timeout (also for any failure once the call's
 /// deadline had passed, `late`), interrupted, or {Kind, Message}.

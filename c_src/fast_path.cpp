@@ -48,7 +48,12 @@ public:
       encode_error_atom(fallback, "enomem");
       return term(fallback);
     }
-    bytes_.assign(reply.data(), reply.data() + reply.size());
+    size_ = reply.size();
+    if (size_ <= sizeof(small_)) {
+      std::memcpy(small_, reply.data(), size_);
+    } else {
+      large_.assign(reply.data(), reply.data() + size_);
+    }
   }
   void ok_binary(const uint8_t *data, size_t size) override {
     clear();
@@ -74,7 +79,8 @@ public:
       binary_ = nullptr;
       return size;
     }
-    const size_t size = bytes_.size() + 1;
+    const char *bytes = size_ <= sizeof(small_) ? small_ : large_.data();
+    const size_t size = size_ + 1;
     char *out = *rbuf;
     if (size > rlen) {
       ErlDrvBinary *bin = driver_alloc_binary(static_cast<ErlDrvSizeT>(size));
@@ -86,7 +92,7 @@ public:
       out = bin->orig_bytes;
     }
     out[0] = kTermMarker;
-    std::memcpy(out + 1, bytes_.data(), bytes_.size());
+    std::memcpy(out + 1, bytes, size_);
     return static_cast<ErlDrvSSizeT>(size);
   }
 
@@ -95,9 +101,12 @@ private:
     if (binary_ != nullptr)
       driver_free_binary(binary_);
     binary_ = nullptr;
-    bytes_.clear();
+    size_ = 0;
   }
-  std::vector<char> bytes_;
+  // The term's bytes: small ones (most replies) without an allocation.
+  char small_[256];
+  std::vector<char> large_;
+  size_t size_ = 0;
   ErlDrvBinary *binary_ = nullptr;
 };
 
@@ -167,7 +176,7 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   } else if (!begin_session()) {
     return sink.atom("fallback");
   }
-  FuncSig signature;
+  CallSignature signature;
   std::vector<wasm_val_t> args;
   if (!prepare_call(*context_, command, signature, args, sink)) {
     if (!nested)
@@ -224,10 +233,10 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
     encode_import_request(term, *request.import, request.args->data());
     return sink.term(term);
   }
-  const FuncSig signature = std::move(calls_.back());
+  const CallSignature signature = std::move(calls_.back());
   calls_.pop_back();
   if (progress) {
-    reply_results(context_->take_results(), signature, sink);
+    reply_results(context_->take_results(), signature.get(), sink);
   } else {
     const bool late = deadline_ && Clock::now() >= *deadline_;
     reply_call_failure(progress.error(), late, sink);

@@ -42,6 +42,7 @@
 #include <optional>
 #include <vector>
 
+#include "commands.hpp"
 #include "hb_beamr/context.hpp"
 #include "instance_thread.hpp"
 
@@ -87,7 +88,7 @@ private:
   // The borrowed context, while calls are in progress.
   Context *context_ = nullptr;
   // Signatures of the calls in progress, outermost first.
-  std::vector<FuncSig> calls_;
+  std::vector<CallSignature> calls_;
   ErlDrvTermData caller_ = 0;
   ErlDrvMonitor monitor_{};
   bool monitoring_ = false;

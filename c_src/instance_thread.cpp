@@ -222,7 +222,7 @@ private:
     if (!require_instance(command.tag))
       return;
     TagSink sink(shared_.link, command.tag);
-    FuncSig signature;
+    CallSignature signature;
     std::vector<wasm_val_t> args;
     if (!prepare_call(*context_, command, signature, args, sink))
       return;
@@ -252,7 +252,7 @@ private:
       deadline_.reset();
     if (!called)
       return reply_call_failure(called.error(), late, sink);
-    reply_results(results, signature, sink);
+    reply_results(results, signature.get(), sink);
   }
 
   // A suspendable call run to its end here: its imports are sent to Erlang
@@ -500,7 +500,10 @@ bool Mailbox::try_borrow() {
 void Mailbox::end_borrow() {
   DrvLock lock(mutex_);
   borrowed_ = false;
-  cond_.signal();
+  // Only a thread with commands waiting needs waking: waking an idle one on
+  // every fast call would cost the thread hand-off the fast path avoids.
+  if (!queue_.empty() || closed_)
+    cond_.signal();
 }
 
 bool Mailbox::close() {

@@ -416,13 +416,24 @@ Context::begin_suspendable(std::string_view name, uint64_t index,
   // deep a host nests: the depth is capped instead, as a stack would be.
   if (instance_->suspended_calls() >= kMaxNestedCalls)
     return fail(make_error(ErrorKind::trap, "call stack exhausted"));
-  Result<FuncSig> sig = name.empty() ? instance_->table_signature(index)
-                                     : instance_->export_signature(name);
-  if (!sig)
-    return fail(sig.error());
-  if (!args_match(sig.value(), args))
+  // A named export's signature is cached by the instance: no copy.
+  FuncSig indirect_sig;
+  const FuncSig *sig = nullptr;
+  if (name.empty()) {
+    Result<FuncSig> found = instance_->table_signature(index);
+    if (!found)
+      return fail(found.error());
+    indirect_sig = std::move(found.value());
+    sig = &indirect_sig;
+  } else {
+    Result<const FuncSig *> found = instance_->export_signature_ref(name);
+    if (!found)
+      return fail(found.error());
+    sig = found.value();
+  }
+  if (!args_match(*sig, args))
     return fail(make_error(ErrorKind::invalid_argument,
-                           describe_sig_mismatch(sig.value(), args)));
+                           describe_sig_mismatch(*sig, args)));
   if (top_level) {
     if (stop_requested_.exchange(false))
       return fail(make_error(ErrorKind::interrupted,
@@ -436,7 +447,6 @@ Context::begin_suspendable(std::string_view name, uint64_t index,
   if (top_level && call_timeout_ms_ > 0)
     watchdog::arm(this, watchdog::Clock::now() +
                             std::chrono::milliseconds(call_timeout_ms_));
-  suspended_results_.push_back(sig.value().results);
   state_ = State::running_export;
   return run_slice(slice);
 }
@@ -467,12 +477,7 @@ Result<CallProgress> Context::run_slice(std::chrono::microseconds slice) {
 }
 
 Result<CallProgress> Context::settle_finished() {
-  std::vector<ValType> types = std::move(suspended_results_.back());
-  suspended_results_.pop_back();
-  results_.clear();
-  for (ValType t : types)
-    results_.push_back(zero_value(t));
-  Status status = instance_->finish(results_.data());
+  Status status = instance_->finish(results_);
   const bool top_level = instance_->suspended_calls() == 0;
   if (top_level) {
     status = top_level_outcome(status);
@@ -539,7 +544,6 @@ void Context::abandon_calls() {
   if (suspended_calls() == 0)
     return;
   instance_->abandon();
-  suspended_results_.clear();
   (void)top_level_outcome(make_error(ErrorKind::interrupted, "abandoned"));
   state_ = State::trapped;
 }

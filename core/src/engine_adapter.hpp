@@ -156,7 +156,10 @@ public:
   /// unwinds and drops every call in progress.
   Status begin(std::string_view name, uint64_t index, const wasm_val_t *args);
   Result<Progress> poll(SteadyClock::time_point slice_end);
-  Status finish(wasm_val_t *results);
+  Status finish(std::vector<wasm_val_t> &results);
+  /// export_signature() without a copy, for suspendable calls; valid as
+  /// long as the instance.
+  Result<const FuncSig *> export_signature_ref(std::string_view name);
   const PendingImport *pending_import() const;
   Status answer(const wasm_val_t *results);
   void reject(std::string message);

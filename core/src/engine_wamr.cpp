@@ -1722,7 +1722,10 @@ Status Instance::begin(std::string_view, uint64_t, const wasm_val_t *) {
 Result<Progress> Instance::poll(SteadyClock::time_point) {
   return cannot_suspend();
 }
-Status Instance::finish(wasm_val_t *) { return cannot_suspend(); }
+Status Instance::finish(std::vector<wasm_val_t> &) { return cannot_suspend(); }
+Result<const FuncSig *> Instance::export_signature_ref(std::string_view) {
+  return cannot_suspend();
+}
 const PendingImport *Instance::pending_import() const { return nullptr; }
 Status Instance::answer(const wasm_val_t *) { return cannot_suspend(); }
 void Instance::reject(std::string) {}

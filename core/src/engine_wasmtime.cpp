@@ -7,8 +7,13 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <wasmtime.h>
 
@@ -212,6 +217,98 @@ const char *name() { return "wasmtime"; }
 bool attach_thread() { return false; }
 void detach_thread() {}
 
+namespace {
+
+// Stacks for suspendable calls. Wasmtime runs each suspendable call on a
+// stack of its own, and by default maps a fresh one for every call and
+// unmaps it afterwards: a few microseconds of system calls per call, more
+// than the call itself. This pool keeps a few freed stacks for the next
+// calls. A stack is `size` usable bytes above one inaccessible guard page.
+class StackPool {
+public:
+  struct Stack {
+    uint8_t *base; // the guard page
+    size_t size;   // usable bytes above it
+    bool fresh;    // never used, so still zero
+  };
+
+  static StackPool &instance() {
+    static StackPool *pool = new StackPool(); // process lifetime, see watchdog
+    return *pool;
+  }
+
+  Stack *take(size_t size) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = free_.begin(); it != free_.end(); ++it)
+        if ((*it)->size == size) {
+          Stack *stack = *it;
+          free_.erase(it);
+          return stack;
+        }
+    }
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    size = (size + page - 1) / page * page;
+    void *mem = mmap(nullptr, size + page, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED)
+      return nullptr;
+    if (mprotect(mem, page, PROT_NONE) != 0) {
+      munmap(mem, size + page);
+      return nullptr;
+    }
+    return new Stack{static_cast<uint8_t *>(mem), size, true};
+  }
+
+  void give_back(Stack *stack) {
+    stack->fresh = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (free_.size() < kKept) {
+        free_.push_back(stack);
+        return;
+      }
+    }
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    munmap(stack->base, stack->size + page);
+    delete stack;
+  }
+
+  static wasmtime_error_t *new_stack(void *, size_t size, bool zeroed,
+                                     wasmtime_stack_memory_t *out) {
+    Stack *stack = instance().take(size);
+    if (stack == nullptr)
+      return wasmtime_error_new("cannot map a stack for a suspendable call");
+    if (zeroed && !stack->fresh) {
+      const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+      // Anonymous private pages read as zero again after this.
+      madvise(stack->base + page, stack->size, MADV_DONTNEED);
+    }
+    out->env = stack;
+    out->get_stack_memory = &StackPool::memory_of;
+    out->finalizer = &StackPool::release;
+    return nullptr;
+  }
+
+private:
+  static constexpr size_t kKept = 32;
+
+  static uint8_t *memory_of(void *env, size_t *len) {
+    auto *stack = static_cast<Stack *>(env);
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    *len = stack->size;
+    return stack->base + page + stack->size; // the top: stacks grow down
+  }
+  static void release(void *env) {
+    instance().give_back(static_cast<Stack *>(env));
+  }
+
+  std::mutex mutex_;
+  std::vector<Stack *> free_;
+};
+
+} // namespace
+
 Result<EnginePtr> create_engine(wasm_config_t *config,
                                 const EngineProfile &profile) {
   if (config == nullptr)
@@ -242,6 +339,8 @@ Result<EnginePtr> create_engine(wasm_config_t *config,
     wasmtime_config_async_stack_size_set(config,
                                          profile.max_wasm_stack + (1 << 20));
   }
+  wasmtime_stack_creator_t stacks{nullptr, &StackPool::new_stack, nullptr};
+  wasmtime_config_host_stack_creator_set(config, &stacks);
   wasm_engine_t *engine = wasm_engine_new_with_config(config);
   if (engine == nullptr)
     return make_error(ErrorKind::engine_init, "cannot create Wasmtime engine");
@@ -348,7 +447,8 @@ struct Instance::Impl {
     wasmtime_func_t func{};
     std::vector<wasmtime_val_t> args;
     std::vector<wasmtime_val_t> results;
-    FuncSig sig;
+    size_t nparams = 0;
+    size_t nresults = 0;
     wasm_trap_t *trap = nullptr;
     wasmtime_error_t *error = nullptr;
     wasmtime_call_future_t *future = nullptr;
@@ -402,6 +502,17 @@ struct Instance::Impl {
   std::optional<SteadyClock::time_point> slice_end;
   // Set while abandon() unwinds everything.
   bool abandoning = false;
+
+  // Exported functions already looked up, with their signatures: a call by
+  // name would otherwise ask Wasmtime for the export and rebuild its type
+  // every time, which costs more than a small call itself. Exports of an
+  // instance never change.
+  struct ExportedFunc {
+    wasmtime_func_t func;
+    FuncSig sig;
+  };
+  std::unordered_map<std::string, ExportedFunc> exported_funcs;
+  Result<const ExportedFunc *> exported_func(std::string_view name);
 
   ~Impl() {
     drop_frames();
@@ -652,6 +763,25 @@ Result<wasmtime_extern_t> Instance::Impl::find_export(std::string_view name) {
   return item;
 }
 
+Result<const Instance::Impl::ExportedFunc *>
+Instance::Impl::exported_func(std::string_view name) {
+  std::string key(name);
+  auto found = exported_funcs.find(key);
+  if (found != exported_funcs.end())
+    return &found->second;
+  Result<wasmtime_extern_t> item = find_export(name);
+  if (!item)
+    return item.error();
+  if (item.value().kind != WASMTIME_EXTERN_FUNC)
+    return make_error(ErrorKind::lookup,
+                      "export \"" + key + "\" is not a function");
+  wasm_functype_t *type = wasmtime_func_type(active, &item.value().of.func);
+  ExportedFunc entry{item.value().of.func, funcsig_of(type)};
+  wasm_functype_delete(type);
+  return &exported_funcs.emplace(std::move(key), std::move(entry))
+              .first->second;
+}
+
 Result<wasmtime_func_t> Instance::Impl::table_func(uint64_t index) {
   if (!has_table)
     return make_error(ErrorKind::lookup, "module exports no function table");
@@ -881,25 +1011,18 @@ Instance::create(const EnginePtr &engine, const ModulePtr &module,
 }
 
 Result<FuncSig> Instance::export_signature(std::string_view name) {
-  Result<wasmtime_extern_t> item = impl_->find_export(name);
-  if (!item)
-    return item.error();
-  if (item.value().kind != WASMTIME_EXTERN_FUNC)
-    return make_error(ErrorKind::lookup,
-                      "export \"" + std::string(name) + "\" is not a function");
-  wasm_functype_t *type =
-      wasmtime_func_type(impl_->active, &item.value().of.func);
-  FuncSig sig = funcsig_of(type);
-  wasm_functype_delete(type);
-  return sig;
+  Result<const Impl::ExportedFunc *> found = impl_->exported_func(name);
+  if (!found)
+    return found.error();
+  return found.value()->sig;
 }
 
 Status Instance::call(std::string_view name, const wasm_val_t *args,
                       wasm_val_t *results) {
-  Result<wasmtime_extern_t> item = impl_->find_export(name);
-  if (!item)
-    return item.error();
-  return impl_->invoke(item.value().of.func, args, results);
+  Result<const Impl::ExportedFunc *> found = impl_->exported_func(name);
+  if (!found)
+    return found.error();
+  return impl_->invoke(found.value()->func, args, results);
 }
 
 Result<FuncSig> Instance::table_signature(uint64_t index) {
@@ -1030,27 +1153,28 @@ Status Instance::begin(std::string_view name, uint64_t index,
   }
   auto frame = std::make_unique<Impl::Frame>();
   if (!name.empty()) {
-    Result<wasmtime_extern_t> item = self.find_export(name);
-    if (!item)
-      return item.error();
-    if (item.value().kind != WASMTIME_EXTERN_FUNC)
-      return make_error(ErrorKind::lookup, "export \"" + std::string(name) +
-                                               "\" is not a function");
-    frame->func = item.value().of.func;
+    Result<const Impl::ExportedFunc *> found = self.exported_func(name);
+    if (!found)
+      return found.error();
+    frame->func = found.value()->func;
+    frame->nparams = found.value()->sig.params.size();
+    frame->nresults = found.value()->sig.results.size();
   } else {
     Result<wasmtime_func_t> func = self.table_func(index);
     if (!func)
       return func.error();
     frame->func = func.value();
+    wasm_functype_t *type = wasmtime_func_type(ctx, &frame->func);
+    const FuncSig sig = funcsig_of(type);
+    wasm_functype_delete(type);
+    frame->nparams = sig.params.size();
+    frame->nresults = sig.results.size();
   }
-  wasm_functype_t *type = wasmtime_func_type(ctx, &frame->func);
-  frame->sig = funcsig_of(type);
-  wasm_functype_delete(type);
-  frame->args.resize(frame->sig.params.size());
+  frame->args.resize(frame->nparams);
   for (size_t i = 0; i < frame->args.size(); ++i)
     if (Status s = to_wasmtime(args[i], &frame->args[i]); !s)
       return s;
-  frame->results.resize(frame->sig.results.size());
+  frame->results.resize(frame->nresults);
   self.host_trap_message.clear();
   frame->future = wasmtime_func_call_async(
       ctx, &frame->func, frame->args.data(), frame->args.size(),
@@ -1087,7 +1211,14 @@ Result<Progress> Instance::poll(SteadyClock::time_point slice_end) {
   return innermost();
 }
 
-Status Instance::finish(wasm_val_t *results) {
+Result<const FuncSig *> Instance::export_signature_ref(std::string_view name) {
+  Result<const Impl::ExportedFunc *> found = impl_->exported_func(name);
+  if (!found)
+    return found.error();
+  return &found.value()->sig;
+}
+
+Status Instance::finish(std::vector<wasm_val_t> &results) {
   Impl &self = *impl_;
   if (self.frames.empty() || !self.frames.back()->done)
     return make_error(ErrorKind::invalid_state, "no finished call");
@@ -1096,6 +1227,7 @@ Status Instance::finish(wasm_val_t *results) {
   Status status = self.finish_call(frame.error, frame.trap);
   frame.error = nullptr; // finish_call took them
   frame.trap = nullptr;
+  results.resize(frame.results.size());
   for (size_t i = 0; status && i < frame.results.size(); ++i)
     status = from_wasmtime(frame.results[i], &results[i]);
   if (ok)

@@ -292,8 +292,6 @@ private:
 
   bool suspending_ = false;
   std::vector<wasm_val_t> results_;
-  // Result types of the suspendable calls in progress, outermost first.
-  std::vector<std::vector<ValType>> suspended_results_;
 
   // The engine's error for options it cannot honour; load() reports it.
   std::optional<Error> options_error_;
