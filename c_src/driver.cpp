@@ -85,13 +85,16 @@ void drv_stop(ErlDrvData handle) {
 void reply_info(Link &link, const Tag &tag) {
   const runtime::ModuleCacheStats cache = runtime::module_cache_stats();
   TermBuffer term;
-  term.tuple(2).atom("ok").list(6);
+  term.tuple(2).atom("ok").list(9);
   term.tuple(2).atom("engine").atom(runtime::engine_name());
   term.tuple(2).atom("contexts").uinteger(Context::live_count());
   term.tuple(2).atom("threads").uinteger(live_threads());
   term.tuple(2).atom("module_cache_hits").uinteger(cache.hits);
   term.tuple(2).atom("module_cache_misses").uinteger(cache.misses);
   term.tuple(2).atom("modules_cached").uinteger(cache.entries);
+  term.tuple(2).atom("fast_calls").uinteger(fast_calls());
+  term.tuple(2).atom("fast_fallbacks").uinteger(fast_fallbacks());
+  term.tuple(2).atom("thread_calls").uinteger(thread_calls());
   term.nil();
   link.send(tag, term);
 }

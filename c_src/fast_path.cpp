@@ -18,6 +18,9 @@ constexpr uint64_t kInlineBytes = uint64_t{1} << 20;
 // As in instance_thread.cpp: longer time limits mean none.
 constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
 
+std::atomic<uint64_t> started{0};
+std::atomic<uint64_t> fell_back{0};
+
 constexpr char kRawMarker = 0;
 constexpr char kTermMarker = 1;
 
@@ -63,6 +66,10 @@ public:
     binary_->orig_bytes[0] = kRawMarker;
     if (size > 0)
       std::memcpy(binary_->orig_bytes + 1, data, size);
+  }
+  void fallback() {
+    ++fell_back;
+    atom("fallback");
   }
   void atom(const char *name) {
     TermBuffer reply;
@@ -120,7 +127,7 @@ ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
   ControlSink sink;
   try {
     if (!Context::can_suspend()) {
-      sink.atom("fallback");
+      sink.fallback();
     } else {
       switch (op) {
       case kCall: on_call(buf, len, sink); break;
@@ -172,9 +179,9 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   if (nested) {
     // Only from the import function of the call in progress.
     if (!is_session_caller() || !context_->pending_import())
-      return sink.atom("fallback");
+      return sink.fallback();
   } else if (!begin_session()) {
-    return sink.atom("fallback");
+    return sink.fallback();
   }
   CallSignature signature;
   std::vector<wasm_val_t> args;
@@ -191,6 +198,7 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
       deadline_ = Clock::now() + std::chrono::milliseconds(limit);
   }
   calls_.push_back(std::move(signature));
+  ++started;
   settle(command.op == Op::indirect_call
              ? context_->start_call_indirect(command.index, args, kSlice)
              : context_->start_call(command.name, args, kSlice),
@@ -253,11 +261,11 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
     // While a call waits for an import, memory is anybody's; while one
     // computes, the command waits for it on the thread.
     if (!context_->pending_import())
-      return sink.atom("fallback");
+      return sink.fallback();
     return run_memory_command(*context_, command, sink);
   }
   if (!shared_.mailbox.try_borrow())
-    return sink.atom("fallback");
+    return sink.fallback();
   Context *context = shared_.context.load();
   bool inline_ok = context != nullptr;
   if (inline_ok) {
@@ -274,7 +282,7 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
     run_memory_command(*context, command, sink);
   shared_.mailbox.end_borrow();
   if (!inline_ok)
-    sink.atom("fallback");
+    sink.fallback();
 }
 
 void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
@@ -290,5 +298,8 @@ void FastPath::stop() {
   context_->abandon_calls();
   end_session();
 }
+
+uint64_t fast_calls() { return started.load(); }
+uint64_t fast_fallbacks() { return fell_back.load(); }
 
 } // namespace hb_beamr::driver

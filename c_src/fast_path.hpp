@@ -38,7 +38,9 @@
 
 #include <erl_driver.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -94,5 +96,10 @@ private:
   bool monitoring_ = false;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
+
+/// Calls started on the fast path, and commands it handed to the thread
+/// instead (fallback), by all ports since the driver was loaded.
+uint64_t fast_calls();
+uint64_t fast_fallbacks();
 
 } // namespace hb_beamr::driver

@@ -50,6 +50,7 @@ struct Registry {
 };
 Registry *registry = nullptr;
 std::atomic<size_t> live{0};
+std::atomic<uint64_t> calls_run{0};
 
 void join(ThreadRecord &record) {
   void *ignored = nullptr;
@@ -238,6 +239,7 @@ private:
         deadline_ = Clock::now() + std::chrono::milliseconds(limit);
     }
     calls_.push_back(command.tag);
+    ++calls_run;
     const bool indirect = command.op == Op::indirect_call;
     Status called;
     if (context_->suspends_calls())
@@ -670,5 +672,6 @@ void reap_threads() {
 }
 
 size_t live_threads() { return live.load(); }
+uint64_t thread_calls() { return calls_run.load(); }
 
 } // namespace hb_beamr::driver

@@ -208,5 +208,7 @@ void threads_finish();
 void reap_threads();
 /// Instance threads currently alive.
 size_t live_threads();
+/// Calls run by instance threads since the driver was loaded.
+uint64_t thread_calls();
 
 } // namespace hb_beamr::driver

@@ -24,7 +24,10 @@
 //   info is answered by the driver itself, without the instance thread:
 //   {ok, [{engine, Name}, {contexts, N}, {threads, N},
 //         {module_cache_hits, N}, {module_cache_misses, N},
-//         {modules_cached, N}]}, counters for the whole driver.
+//         {modules_cached, N}, {fast_calls, N}, {fast_fallbacks, N},
+//         {thread_calls, N}]}, counters for the whole driver (calls
+//         started on the fast path, fast-path commands handed to the
+//         thread, calls run by instance threads).
 //   {ping, Tag}: answered {Port, Tag, pong} by the driver itself, without
 //   the instance thread (the empty round trip the benchmarks measure)
 // value() is an integer, a float, nan | infinity | neg_infinity, or null for

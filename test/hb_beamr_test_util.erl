@@ -7,7 +7,8 @@
          baseline_threads/0, engine/0, requires/2, missing_reason/1,
          counts/0, settled/2, run_isolated/2]).
 
--type feature() :: aot | memory64 | simd | fuel | deterministic | table_limits.
+-type feature() :: aot | memory64 | simd | fuel | deterministic | table_limits
+                 | fast_path.
 
 %% @doc The directory holding the compiled fixtures.
 -spec fixture_dir() -> file:filename().
@@ -87,6 +88,8 @@ missing_reason(wamr, memory64) ->
     "WAMR's fast interpreter has no memory64";
 missing_reason(wamr, simd) ->
     "this WAMR build leaves SIMD out";
+missing_reason(wamr, fast_path) ->
+    "WAMR cannot suspend a call, so every call runs on the instance thread";
 missing_reason(_, _) ->
     none.
 
@@ -95,7 +98,8 @@ missing_reason(_, _) ->
 -spec info(hb_beamr:wasm()) ->
     #{engine := atom(), contexts := integer(), threads := integer(),
       module_cache_hits := integer(), module_cache_misses := integer(),
-      modules_cached := integer()}.
+      modules_cached := integer(), fast_calls := integer(),
+      fast_fallbacks := integer(), thread_calls := integer()}.
 info(WASM) ->
     {ok, List} = hb_beamr:request(WASM, info, []),
     maps:from_list(List).

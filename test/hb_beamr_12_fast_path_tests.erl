@@ -1,0 +1,214 @@
+%%% Issue 7: the fast path. Calls run in the caller's own port_control on
+%%% engines that can suspend them, and fall back to the instance thread
+%%% whenever the instance is busy. These tests check that the fast path is
+%%% taken, that falling back keeps the rules of the Erlang API (one call
+%%% at a time across processes, nesting from the import function, memory
+%%% access during an import), and that a caller dying mid-call, a stop and
+%%% long computations behave as on the thread. On WAMR they are skipped
+%%% with the reason: every call there runs on the thread, which the rest of
+%%% the suite covers.
+-module(hb_beamr_12_fast_path_tests).
+
+-include_lib("eunit/include/eunit.hrl").
+
+-import(hb_beamr_test_util, [start/1, info/1]).
+
+fast_path_test_() ->
+    hb_beamr_test_util:requires(
+      fast_path,
+      [fun calls_and_imports_take_the_fast_path/0,
+       fun memory_commands_take_the_fast_path/0,
+       fun long_call_runs_in_slices/0,
+       fun other_callers_wait_for_a_call_in_an_import/0,
+       fun memory_is_open_while_a_call_waits_for_an_import/0,
+       fun nested_calls_stay_on_the_fast_path/0,
+       fun caller_exit_mid_call_frees_the_instance/0,
+       fun stop_during_a_fast_import/0,
+       fun stop_during_a_long_fast_call/0,
+       fun fast_and_thread_calls_interleave/0]).
+
+counters(WASM) ->
+    maps:with([fast_calls, fast_fallbacks, thread_calls], info(WASM)).
+
+mul(Calls, #{args := [A, B]}) -> {ok, [A * B], Calls + 1}.
+
+calls_and_imports_take_the_fast_path() ->
+    W = start("pow"),
+    #{fast_calls := F0, thread_calls := T0} = counters(W),
+    ?assertEqual({ok, [1024.0], 10}, hb_beamr:call(W, "pow", [2.0, 10], fun mul/2, 0)),
+    [?assertEqual({ok, [8.0], 3}, hb_beamr:call(W, "pow", [2.0, 3], fun mul/2, 0))
+     || _ <- lists:seq(1, 50)],
+    #{fast_calls := F1, thread_calls := T1} = counters(W),
+    ?assertEqual(51, F1 - F0),
+    ?assertEqual(0, T1 - T0),
+    ok = hb_beamr:stop(W).
+
+memory_commands_take_the_fast_path() ->
+    W = start("erl_io"),
+    #{fast_fallbacks := B0} = counters(W),
+    ok = hb_beamr_io:write(W, 1024, <<"hello">>),
+    ?assertEqual({ok, <<"hello">>}, hb_beamr_io:read(W, 1024, 5)),
+    {ok, Size} = hb_beamr_io:size(W),
+    ?assert(Size > 0),
+    #{fast_fallbacks := B1} = counters(W),
+    ?assertEqual(B0, B1),
+    %% Large transfers go to the thread, whose result is the same.
+    Big = binary:copy(<<7>>, 2 bsl 20),
+    case Size >= byte_size(Big) of
+        true ->
+            ok = hb_beamr_io:write(W, 0, Big),
+            ?assertEqual({ok, Big}, hb_beamr_io:read(W, 0, byte_size(Big))),
+            #{fast_fallbacks := B2} = counters(W),
+            ?assertEqual(2, B2 - B1);
+        false ->
+            ok
+    end,
+    ok = hb_beamr:stop(W).
+
+long_call_runs_in_slices() ->
+    %% Far longer than a slice: it yields many times and still returns its
+    %% result, while the VM goes on (another process counts meanwhile).
+    W = start("loop"),
+    Self = self(),
+    Counter = spawn_link(fun() -> count_ticks(Self, 0) end),
+    ?assertEqual({ok, [300000000]}, hb_beamr:call(W, "count", [300000000])),
+    Counter ! {stop, self()},
+    Ticks = receive {ticks, N} -> N after 5000 -> error(no_ticks) end,
+    ?assert(Ticks > 0),
+    ok = hb_beamr:stop(W).
+
+count_ticks(Parent, N) ->
+    receive
+        {stop, Parent} -> Parent ! {ticks, N}
+    after 1 ->
+        count_ticks(Parent, N + 1)
+    end.
+
+other_callers_wait_for_a_call_in_an_import() ->
+    %% A's call waits in its import function; B's call arrives meanwhile,
+    %% falls back and runs only after A's call has finished.
+    W = start("pow"),
+    Self = self(),
+    Slow = fun(S, #{args := [A, B]}) ->
+                   Self ! {a_in_import, self()},
+                   receive go -> ok end,
+                   {ok, [A * B], S}
+           end,
+    A = spawn_link(fun() -> Self ! {a_done, hb_beamr:call(W, "pow", [3.0, 1], Slow, 0)} end),
+    receive {a_in_import, A} -> ok after 5000 -> error(a_not_in_import) end,
+    _B = spawn_link(fun() -> Self ! {b_done, hb_beamr:call(W, "pow", [2.0, 2], fun mul/2, 0)} end),
+    receive {b_done, Early} -> error({b_ran_during_a, Early}) after 200 -> ok end,
+    A ! go,
+    ?assertEqual({ok, [3.0], 0}, receive {a_done, RA} -> RA after 5000 -> error(a) end),
+    ?assertEqual({ok, [4.0], 2}, receive {b_done, RB} -> RB after 5000 -> error(b) end),
+    ok = hb_beamr:stop(W).
+
+memory_is_open_while_a_call_waits_for_an_import() ->
+    %% Another process reads and writes memory while a call waits.
+    W = start("nested"),
+    Self = self(),
+    Import = fun(S, #{args := [Addr]}) ->
+                     Self ! {waiting, self(), Addr},
+                     receive written -> ok end,
+                     {ok, [0], S}
+             end,
+    spawn_link(fun() -> Self ! {done, hb_beamr:call(W, "write_then_read", [64], Import, 0)} end),
+    Caller = receive {waiting, P, 64} -> P after 5000 -> error(not_waiting) end,
+    #{fast_fallbacks := B0} = counters(W),
+    ok = hb_beamr_io:write(W, 64, <<42:32/little>>),
+    ?assertEqual({ok, <<42:32/little>>}, hb_beamr_io:read(W, 64, 4)),
+    #{fast_fallbacks := B1} = counters(W),
+    ?assertEqual(B0, B1),
+    Caller ! written,
+    ?assertEqual({ok, [42], 0}, receive {done, R} -> R after 5000 -> error(no_result) end),
+    ok = hb_beamr:stop(W).
+
+nested_calls_stay_on_the_fast_path() ->
+    W = start("nested"),
+    #{fast_calls := F0, thread_calls := T0} = counters(W),
+    Descend = fun Loop(S, #{instance := I, args := [N]}) ->
+                      {ok, [R], S2} = hb_beamr:call(I, "descend", [N - 1], Loop, S + 1),
+                      {ok, [R], S2}
+              end,
+    ?assertEqual({ok, [5], 5}, hb_beamr:call(W, "descend", [5], Descend, 0)),
+    #{fast_calls := F1, thread_calls := T1} = counters(W),
+    ?assertEqual(6, F1 - F0),
+    ?assertEqual(0, T1 - T0),
+    ok = hb_beamr:stop(W).
+
+caller_exit_mid_call_frees_the_instance() ->
+    %% The caller dies inside its import function: the driver, which
+    %% monitors it, abandons the call and the instance is free again.
+    W = start("pow"),
+    Self = self(),
+    Dying = fun(_S, _Request) -> Self ! in_import, exit(self(), kill) end,
+    {Pid, MRef} = spawn_monitor(fun() ->
+                                        hb_beamr:call(W, "pow", [2.0, 3],
+                                                      fun(S, R) -> Dying(S, R) end, 0)
+                                end),
+    receive in_import -> ok after 5000 -> error(no_import) end,
+    receive {'DOWN', MRef, process, Pid, killed} -> ok after 5000 -> error(alive) end,
+    ?assertEqual({ok, [8.0], 3}, hb_beamr:call(W, "pow", [2.0, 3], fun mul/2, 0)),
+    %% Killed outright while waiting, without running any cleanup.
+    {Pid2, MRef2} = spawn_monitor(fun() ->
+                                          hb_beamr:call(W, "pow", [2.0, 3],
+                                                        fun(S, _) -> Self ! {in_import, self()},
+                                                                     receive never -> {ok, [0.0], S} end
+                                                        end, 0)
+                                  end),
+    receive {in_import, Pid2} -> ok after 5000 -> error(no_import2) end,
+    exit(Pid2, kill),
+    receive {'DOWN', MRef2, process, Pid2, killed} -> ok after 5000 -> error(alive2) end,
+    ?assertEqual({ok, [8.0], 3}, hb_beamr:call(W, "pow", [2.0, 3], fun mul/2, 0)),
+    ok = hb_beamr:stop(W).
+
+stop_during_a_fast_import() ->
+    W = start("pow"),
+    Self = self(),
+    Stopper = fun(S, _) -> Self ! {in_import, self()}, receive go -> ok end, {ok, [1.0], S} end,
+    Caller = spawn_link(fun() -> Self ! {done, hb_beamr:call(W, "pow", [2.0, 3], Stopper, s)} end),
+    receive {in_import, Caller} -> ok after 5000 -> error(no_import) end,
+    ok = hb_beamr:stop(W),
+    Caller ! go,
+    ?assertEqual({error, stopped, s}, receive {done, R} -> R after 5000 -> error(no_reply) end),
+    ?assertEqual({error, not_running}, hb_beamr:call(W, "pow", [1.0, 1])).
+
+stop_during_a_long_fast_call() ->
+    W = start("loop"),
+    Self = self(),
+    spawn_link(fun() -> Self ! {done, hb_beamr:call(W, "spin", [])} end),
+    timer:sleep(50),
+    ok = hb_beamr:stop(W),
+    ?assertEqual({error, stopped}, receive {done, R} -> R after 5000 -> error(no_reply) end).
+
+fast_and_thread_calls_interleave() ->
+    %% A raw call through the instance process runs on the thread and waits
+    %% there for its import; an API call meanwhile falls back, queues, and
+    %% runs once the raw call is answered.
+    W = start("pow"),
+    Ref = make_ref(),
+    ok = hb_beamr:wasm_send(W, {call, Ref, <<"pow">>, [2.0, 1]}),
+    receive {W, Ref, {import, _, _, [1.0, 2.0], _}} -> ok after 5000 -> error(no_import) end,
+    Self = self(),
+    #{fast_fallbacks := B0} = counters(W),
+    spawn_link(fun() -> Self ! {api, hb_beamr:call(W, "pow", [3.0, 2], fun mul/2, 0)} end),
+    receive {api, Early} -> error({ran_early, Early}) after 200 -> ok end,
+    ok = hb_beamr:wasm_send(W, {import_response, Ref, [2.0]}),
+    receive {W, Ref, Final} -> ?assertEqual({ok, [2.0]}, Final) after 5000 -> error(raw) end,
+    ?assertEqual({ok, [9.0], 2}, receive {api, R} -> R after 5000 -> error(api) end),
+    #{fast_fallbacks := B1} = counters(W),
+    ?assert(B1 > B0),
+    ok = hb_beamr:stop(W).
+
+engine_without_fast_path_uses_the_thread_test() ->
+    %% Every engine serves the same API; one that cannot suspend calls
+    %% runs them all on the instance thread.
+    W = start("pow"),
+    #{fast_calls := F0, thread_calls := T0} = counters(W),
+    ?assertEqual({ok, [8.0], 3}, hb_beamr:call(W, "pow", [2.0, 3], fun mul/2, 0)),
+    #{fast_calls := F1, thread_calls := T1} = counters(W),
+    case hb_beamr_test_util:engine() of
+        wamr -> ?assertEqual({0, 1}, {F1 - F0, T1 - T0});
+        _ -> ?assertEqual({1, 0}, {F1 - F0, T1 - T0})
+    end,
+    ok = hb_beamr:stop(W).
