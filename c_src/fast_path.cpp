@@ -146,9 +146,38 @@ bool FastPath::is_session_caller() const {
   return !calls_.empty() && driver_caller(port_) == caller_;
 }
 
+void FastPath::hand_over(ControlSink &sink) {
+  Command adopt;
+  adopt.op = Op::adopt;
+  adopt.tag = outermost_.tag;
+  adopt.indirect = outermost_.indirect;
+  adopt.name = outermost_.name;
+  adopt.index = outermost_.index;
+  adopt.reply_to = caller_;
+  if (deadline_)
+    adopt.deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            deadline_->time_since_epoch())
+                            .count();
+  // The caller stays monitored (see caller_exited).
+  if (monitoring_)
+    handed_over_ = HandedOver{outermost_.tag, monitor_};
+  monitoring_ = false;
+  calls_.clear();
+  deadline_.reset();
+  context_ = nullptr;
+  caller_ = 0;
+  shared_.mailbox.hand_over(std::move(adopt));
+  sink.atom("moved");
+}
+
 bool FastPath::begin_session() {
   if (!shared_.mailbox.try_borrow())
     return false;
+  // The thread is idle, so any call handed to it has ended.
+  if (handed_over_) {
+    driver_demonitor_process(port_, &handed_over_->monitor);
+    handed_over_.reset();
+  }
   context_ = shared_.context.load();
   if (context_ == nullptr || !context_->suspends_calls()) {
     context_ = nullptr;
@@ -196,6 +225,11 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
     context_->set_call_timeout(limit);
     if (limit > 0)
       deadline_ = Clock::now() + std::chrono::milliseconds(limit);
+    slices_ = 0;
+    outermost_.tag = command.tag;
+    outermost_.indirect = command.op == Op::indirect_call;
+    outermost_.name = command.name;
+    outermost_.index = command.index;
   }
   calls_.push_back(std::move(signature));
   ++started;
@@ -234,8 +268,11 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
     // the call must not keep the instance.
     if (!monitoring_)
       monitoring_ = driver_monitor_process(port_, caller_, &monitor_) == 0;
-    if (progress.value() == CallProgress::yielded)
+    if (progress.value() == CallProgress::yielded) {
+      if (calls_.size() == 1 && ++slices_ >= kInlineSlices)
+        return hand_over(sink);
       return sink.atom("yield");
+    }
     const ImportRequest request = *context_->pending_import();
     TermBuffer term;
     encode_import_request(term, *request.import, request.args->data());
@@ -286,6 +323,19 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
 }
 
 void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
+  if (handed_over_ &&
+      driver_compare_monitors(&handed_over_->monitor, &monitor) == 0) {
+    // Nobody will answer the handed-over call's imports: fail the one it
+    // waits for (or will wait for), which unwinds it.
+    Command failure;
+    failure.op = Op::import_error;
+    failure.tag = handed_over_->tag;
+    static const char text[] = "caller exited";
+    failure.bytes.assign(text, text + sizeof(text) - 1);
+    handed_over_.reset();
+    (void)shared_.mailbox.push(std::move(failure));
+    return;
+  }
   if (!monitoring_ || driver_compare_monitors(&monitor_, &monitor) != 0)
     return;
   monitoring_ = false;
@@ -293,6 +343,10 @@ void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
 }
 
 void FastPath::stop() {
+  if (handed_over_) {
+    driver_demonitor_process(port_, &handed_over_->monitor);
+    handed_over_.reset();
+  }
   if (calls_.empty())
     return;
   context_->abandon_calls();

@@ -13,6 +13,14 @@
 //   yield                                its slice is over: the caller
 //                                        lets other processes run, then
 //                                        sends `resume`
+//   moved                                it ran for kInlineSlices slices:
+//                                        it goes on on the instance thread,
+//                                        which sends the caller
+//                                        {Port, Tag, {import, ...}} and the
+//                                        final {Port, Tag, Reply}; the
+//                                        caller answers imports with
+//                                        port_command(Port, {import_response
+//                                        | import_error, Tag, _})
 //   fallback                             the fast path cannot serve this
 //                                        now: use the instance thread
 //
@@ -58,6 +66,9 @@ class FastPath {
 public:
   /// Longest stretch of WebAssembly one port_control runs.
   static constexpr std::chrono::microseconds kSlice{1000};
+  /// Slices a top-level call may take on schedulers before it is handed to
+  /// the instance thread.
+  static constexpr int kInlineSlices = 3;
 
   FastPath(ErlDrvPort port, Shared &shared);
   FastPath(const FastPath &) = delete;
@@ -84,6 +95,8 @@ private:
   bool begin_session();
   void end_session();
   bool is_session_caller() const;
+  // Gives the suspended top-level call to the instance thread.
+  void hand_over(ControlSink &sink);
 
   ErlDrvPort port_;
   Shared &shared_;
@@ -95,6 +108,16 @@ private:
   ErlDrvMonitor monitor_{};
   bool monitoring_ = false;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  // The top-level call, as needed to hand it over, and its slices so far.
+  Command outermost_;
+  int slices_ = 0;
+  // A call handed over to the thread whose caller is still monitored: if
+  // the caller dies, the call's import fails instead of waiting forever.
+  struct HandedOver {
+    Tag tag;
+    ErlDrvMonitor monitor;
+  };
+  std::optional<HandedOver> handed_over_;
 };
 
 /// Calls started on the fast path, and commands it handed to the thread

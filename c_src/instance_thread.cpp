@@ -83,16 +83,27 @@ private:
   // Replies to one command by message, {Port, Tag, Reply}.
   class TagSink : public ReplySink {
   public:
-    TagSink(Link &link, const Tag &tag) : link_(link), tag_(tag) {}
-    void term(const TermBuffer &reply) override { link_.send(tag_, reply); }
+    TagSink(Worker &worker, const Tag &tag) : worker_(worker), tag_(tag) {}
+    void term(const TermBuffer &reply) override { worker_.reply(tag_, reply); }
     void ok_binary(const uint8_t *data, size_t size) override {
-      link_.send_ok_binary(tag_, data, size);
+      worker_.finishing();
+      worker_.shared_.link.send_ok_binary(tag_, data, size);
     }
 
   private:
-    Link &link_;
+    Worker &worker_;
     const Tag &tag_;
   };
+
+  // Called just before the final reply to a command: from then on the
+  // command no longer touches the context, so a top-level one lets the fast
+  // path borrow the instance at once. Otherwise a caller that calls again
+  // as soon as it has its reply could find the thread still busy and fall
+  // back needlessly.
+  void finishing() {
+    if (depth_ == 1)
+      shared_.mailbox.idle_now();
+  }
 
   // Replaces the context, keeping the interruptor's pointer valid: it never
   // sees a context being destroyed. The fast path sees it too (only while
@@ -107,11 +118,21 @@ private:
   // Whether the outermost call's time limit has passed.
   bool past_deadline() const { return deadline_ && Clock::now() >= *deadline_; }
 
+  // The final reply to a command.
   void reply(const Tag &tag, const TermBuffer &term) {
-    shared_.link.send(tag, term);
+    finishing();
+    route(tag, term);
+  }
+  // Any message about a call: to its caller if the fast path handed it
+  // over, else to the port's owner.
+  void route(const Tag &tag, const TermBuffer &term) {
+    if (adopted_ && adopted_->tag == tag)
+      shared_.link.send_to(adopted_->caller, tag, term);
+    else
+      shared_.link.send(tag, term);
   }
   void reply_error(const Tag &tag, const char *reason) {
-    TagSink sink(shared_.link, tag);
+    TagSink sink(*this, tag);
     driver::reply_error(sink, reason);
   }
   void reply_core_error(const Tag &tag, const Error &error) {
@@ -122,11 +143,13 @@ private:
 
   // Out of memory while serving one command fails that command only.
   void handle_safely(Command &command) {
+    ++depth_;
     try {
       handle(command);
     } catch (const std::bad_alloc &) {
       reply_error(command.tag, "enomem");
     }
+    --depth_;
   }
 
   void handle(Command &command) {
@@ -137,6 +160,10 @@ private:
     case Op::indirect_call: return do_call(command);
     case Op::import_response:
     case Op::import_error:
+      // Late news for a call handed over by the fast path, which has ended
+      // since: nobody waits for a reply.
+      if (command.tag == last_adopted_)
+        return;
       // No import is waiting for this (a waiting import takes its own
       // answers in await_answer).
       return reply_error(command.tag, "no_pending_import");
@@ -147,9 +174,10 @@ private:
     case Op::deserialize: {
       if (!require_instance(command.tag))
         return;
-      TagSink sink(shared_.link, command.tag);
+      TagSink sink(*this, command.tag);
       return run_memory_command(*context_, command, sink);
     }
+    case Op::adopt: return do_adopt(command);
     case Op::info:
     case Op::ping: return reply_error(command.tag, "badarg"); // driver's job
     }
@@ -215,6 +243,7 @@ private:
     Result<std::vector<uint8_t>> compiled = context->serialize_module();
     if (!compiled)
       return reply_core_error(command.tag, compiled.error());
+    finishing();
     shared_.link.send_ok_binary(command.tag, compiled.value().data(),
                                 compiled.value().size());
   }
@@ -222,7 +251,7 @@ private:
   void do_call(Command &command) {
     if (!require_instance(command.tag))
       return;
-    TagSink sink(shared_.link, command.tag);
+    TagSink sink(*this, command.tag);
     CallSignature signature;
     std::vector<wasm_val_t> args;
     if (!prepare_call(*context_, command, signature, args, sink))
@@ -257,15 +286,80 @@ private:
     reply_results(results, signature.get(), sink);
   }
 
+  // A call the fast path started and handed over because it runs long: it
+  // is suspended in the context, and goes on here. Its messages go to its
+  // caller directly, who answers its imports with port commands.
+  void do_adopt(Command &command) {
+    if (!context_ || context_->suspended_calls() != 1) {
+      shared_.link.send_to(command.reply_to, command.tag, [] {
+        TermBuffer term;
+        encode_error_atom(term, "not_suspended");
+        return term;
+      }());
+      return;
+    }
+    CallSignature signature;
+    if (command.indirect) {
+      Result<FuncSig> found = context_->table_signature(command.index);
+      if (found)
+        signature.own(std::move(found.value()));
+    } else {
+      for (const ExternDesc &e : context_->exports())
+        if (e.name == command.name)
+          signature.borrow(e.func);
+    }
+    deadline_.reset();
+    if (command.deadline_ns != 0)
+      deadline_ =
+          Clock::time_point(std::chrono::nanoseconds(command.deadline_ns));
+    adopted_ = Adopted{command.tag, command.reply_to};
+    calls_.push_back(command.tag);
+    ++calls_run;
+    std::vector<wasm_val_t> results;
+    const Status called = drive(context_->resume(kThreadSlice), results);
+    calls_.pop_back();
+    const bool late = past_deadline();
+    deadline_.reset();
+    adopted_.reset();
+    last_adopted_ = command.tag;
+    TargetSink sink(*this, command.reply_to, command.tag);
+    if (!called)
+      return reply_call_failure(called.error(), late, sink);
+    reply_results(results, signature.get(), sink);
+  }
+
+  // Replies to one process by message, {Port, Tag, Reply}.
+  class TargetSink : public ReplySink {
+  public:
+    TargetSink(Worker &worker, ErlDrvTermData to, const Tag &tag)
+        : worker_(worker), to_(to), tag_(tag) {}
+    void term(const TermBuffer &reply) override {
+      worker_.finishing();
+      worker_.shared_.link.send_to(to_, tag_, reply);
+    }
+    void ok_binary(const uint8_t *, size_t) override {}
+
+  private:
+    Worker &worker_;
+    ErlDrvTermData to_;
+    const Tag &tag_;
+  };
+
   // A suspendable call run to its end here: its imports are sent to Erlang
   // and awaited on this thread, as a plain call's would be.
   Status run_suspendable(const Command &command,
                          const std::vector<wasm_val_t> &args,
                          std::vector<wasm_val_t> &results) {
-    Result<CallProgress> progress =
+    return drive(
         command.op == Op::indirect_call
             ? context_->start_call_indirect(command.index, args, kThreadSlice)
-            : context_->start_call(command.name, args, kThreadSlice);
+            : context_->start_call(command.name, args, kThreadSlice),
+        results);
+  }
+
+  // Runs a suspendable call from `progress` to its end.
+  Status drive(Result<CallProgress> progress,
+               std::vector<wasm_val_t> &results) {
     while (progress && progress.value() != CallProgress::finished) {
       if (progress.value() == CallProgress::awaiting_import) {
         const ImportRequest request = *context_->pending_import();
@@ -326,7 +420,7 @@ private:
     {
       TermBuffer term;
       encode_import_request(term, import, args);
-      reply(tag, term);
+      route(tag, term);
     }
     for (;;) {
       std::optional<Command> command = take_deferred(tag);
@@ -365,6 +459,17 @@ private:
   std::optional<Clock::time_point> deadline_;
   std::vector<Tag> calls_;       // calls in progress, innermost last
   std::deque<Command> deferred_; // answers for outer calls, kept for later
+  // The call handed over by the fast path, while it runs, and the tag of
+  // the last one.
+  struct Adopted {
+    Tag tag;
+    ErlDrvTermData caller;
+  };
+  std::optional<Adopted> adopted_;
+  Tag last_adopted_;
+  // Commands being handled: 1 for a top-level one, more for those served
+  // while a call waits for an import.
+  int depth_ = 0;
 };
 
 struct ThreadStart {
@@ -399,7 +504,8 @@ void *thread_main(void *arg) {
 Link::Link(ErlDrvTermData port, ErlDrvTermData owner)
     : port_(port), owner_(owner) {}
 
-void Link::send(const Tag &tag, const TermBuffer &reply) {
+void Link::send_to(ErlDrvTermData receiver, const Tag &tag,
+                   const TermBuffer &reply) {
   TermBuffer fallback;
   const TermBuffer *term = &reply;
   if (!reply.ok()) {
@@ -420,7 +526,7 @@ void Link::send(const Tag &tag, const TermBuffer &reply) {
   DrvLock lock(mutex_);
   if (!open_)
     return;
-  erl_drv_send_term(port_, owner_, spec, sizeof(spec) / sizeof(spec[0]));
+  erl_drv_send_term(port_, receiver, spec, sizeof(spec) / sizeof(spec[0]));
 }
 
 void Link::send_ok_binary(const Tag &tag, const uint8_t *data, size_t size) {
@@ -506,6 +612,18 @@ void Mailbox::end_borrow() {
   // every fast call would cost the thread hand-off the fast path avoids.
   if (!queue_.empty() || closed_)
     cond_.signal();
+}
+
+void Mailbox::idle_now() {
+  DrvLock lock(mutex_);
+  busy_ = false;
+}
+
+void Mailbox::hand_over(Command &&command) {
+  DrvLock lock(mutex_);
+  queue_.push_front(std::move(command));
+  borrowed_ = false;
+  cond_.signal();
 }
 
 bool Mailbox::close() {

@@ -77,7 +77,12 @@ public:
 
   /// Sends {Port, Tag, Reply}; a reply that failed to encode is replaced by
   /// {error, enomem}.
-  void send(const Tag &tag, const TermBuffer &reply);
+  void send(const Tag &tag, const TermBuffer &reply) {
+    send_to(owner_, tag, reply);
+  }
+  /// The same, to process `receiver` instead of the port's owner.
+  void send_to(ErlDrvTermData receiver, const Tag &tag,
+               const TermBuffer &reply);
   /// Sends {Port, Tag, {ok, Binary}}, copying `size` bytes from `data`.
   void send_ok_binary(const Tag &tag, const uint8_t *data, size_t size);
   /// Drops every later send. Called when the port stops.
@@ -104,6 +109,12 @@ public:
   /// end_borrow().
   bool try_borrow();
   void end_borrow();
+  /// Ends a borrow by handing `command` to the thread, ahead of anything
+  /// queued.
+  void hand_over(Command &&command);
+  /// The thread is done with its command (it is about to send the final
+  /// reply), before its next pop().
+  void idle_now();
   /// Closes the mailbox and wakes the thread. Returns whether the thread was
   /// busy (working on a command, e.g. running WebAssembly) at that moment.
   bool close();

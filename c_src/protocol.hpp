@@ -130,6 +130,9 @@ enum class Op {
   deserialize,
   info,
   ping,
+  /// Never on the wire: the fast path hands a long call over to the
+  /// instance thread (see fast_path.hpp).
+  adopt,
 };
 
 /// One decoded command. Only the fields of its op are meaningful.
@@ -145,6 +148,10 @@ struct Command {
   std::vector<Value> values; ///< call args / import results
   std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
                               ///< import_error message
+  // adopt only:
+  bool indirect = false;   ///< the adopted call is an indirect_call
+  uint64_t reply_to = 0;   ///< ErlDrvTermData of the caller to answer
+  int64_t deadline_ns = 0; ///< steady_clock deadline, 0 = none
 };
 
 /// Decodes one command. On failure returns false; `out.tag` then holds the

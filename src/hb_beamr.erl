@@ -453,11 +453,11 @@ fast_call(WASM, Port, Ref, Command, Args, ImportFun, State, Opts) ->
     case control(Port, ?CTL_CALL, Command) of
         fallback -> run(WASM, Ref, Command, Args, ImportFun, State, Opts);
         closed -> {error, not_running, State};
-        Reply -> fast_loop(WASM, Port, Reply, Args, ImportFun, State, Opts)
+        Reply -> fast_loop(WASM, Port, Ref, Reply, Args, ImportFun, State, Opts)
     end.
 
-fast_loop(WASM, Port, {import, Module, Func, ImportArgs, Sig}, Args, ImportFun,
-          State, Opts) ->
+fast_loop(WASM, Port, Ref, {import, Module, Func, ImportArgs, Sig}, Args,
+          ImportFun, State, Opts) ->
     Request = #{instance => WASM, module => Module, func => Func,
                 args => ImportArgs, func_sig => Sig},
     try invoke(ImportFun, State, Request, Opts) of
@@ -466,7 +466,7 @@ fast_loop(WASM, Port, {import, Module, Func, ImportArgs, Sig}, Args, ImportFun,
                 true ->
                     Next = control(Port, ?CTL_ANSWER,
                                    {import_response, answer, Results}),
-                    fast_loop(WASM, Port, Next, Args, ImportFun, NewState, Opts);
+                    fast_loop(WASM, Port, Ref, Next, Args, ImportFun, NewState, Opts);
                 false ->
                     fast_abort(Port, <<"invalid import result">>),
                     {error, {invalid_import_result, Module, Func, Results}, NewState}
@@ -479,19 +479,27 @@ fast_loop(WASM, Port, {import, Module, Func, ImportArgs, Sig}, Args, ImportFun,
             fast_abort(Port, <<"import function raised">>),
             {error, Class, Reason, Stack, State}
     end;
-fast_loop(WASM, Port, yield, Args, ImportFun, State, Opts) ->
+fast_loop(WASM, Port, Ref, yield, Args, ImportFun, State, Opts) ->
     %% The slice is over: let the other processes of this scheduler run.
     erlang:yield(),
     Next = control(Port, ?CTL_RESUME, resume),
-    fast_loop(WASM, Port, Next, Args, ImportFun, State, Opts);
-fast_loop(_WASM, _Port, {ok, Results}, _Args, _ImportFun, State, _Opts)
+    fast_loop(WASM, Port, Ref, Next, Args, ImportFun, State, Opts);
+fast_loop(WASM, Port, Ref, moved, Args, ImportFun, State, Opts) ->
+    %% A long call: it goes on on the instance's thread, which talks to this
+    %% process directly.
+    MRef = erlang:monitor(port, Port),
+    Result = loop({port, WASM, Port}, Ref, MRef, Args, ImportFun, State, Opts),
+    erlang:demonitor(MRef, [flush]),
+    Result;
+fast_loop(_WASM, _Port, _Ref, {ok, Results}, _Args, _ImportFun, State, _Opts)
   when is_list(Results) ->
     {ok, Results, State};
-fast_loop(_WASM, _Port, {error, invalid_args}, Args, _ImportFun, State, _Opts) ->
+fast_loop(_WASM, _Port, _Ref, {error, invalid_args}, Args, _ImportFun, State,
+          _Opts) ->
     {error, {invalid_args, Args}, State};
-fast_loop(_WASM, _Port, {error, Reason}, _Args, _ImportFun, State, _Opts) ->
+fast_loop(_WASM, _Port, _Ref, {error, Reason}, _Args, _ImportFun, State, _Opts) ->
     {error, Reason, State};
-fast_loop(_WASM, _Port, closed, _Args, _ImportFun, State, _Opts) ->
+fast_loop(_WASM, _Port, _Ref, closed, _Args, _ImportFun, State, _Opts) ->
     {error, stopped, State}.
 
 %% Makes the pending import trap and lets the call unwind, so the instance is
@@ -504,6 +512,10 @@ fast_unwind(Port, {import, _, _, _, _}, Message) ->
     fast_abort(Port, Message);
 fast_unwind(Port, yield, Message) ->
     fast_unwind(Port, control(Port, ?CTL_RESUME, resume), Message);
+fast_unwind(Port, moved, _Message) ->
+    %% Unwinding a trap never takes long; should it, the thread finishes it.
+    _ = Port,
+    ok;
 fast_unwind(_Port, _Final, _Message) ->
     ok.
 
@@ -580,42 +592,64 @@ name_to_binary(Name) ->
 run(WASM, Ref, Command, Args, ImportFun, State, Opts) ->
     MRef = erlang:monitor(process, WASM),
     WASM ! {wasm_send, self(), Command},
-    Result = loop(WASM, Ref, MRef, Args, ImportFun, State, Opts),
+    Result = loop({relay, WASM}, Ref, MRef, Args, ImportFun, State, Opts),
     erlang:demonitor(MRef, [flush]),
     Result.
 
-loop(WASM, Ref, MRef, Args, ImportFun, State, Opts) ->
+%% Where a call's messages come from and its answers go: through the
+%% instance process, or straight from and to the port (a call the fast path
+%% handed to the thread).
+-type channel() :: {relay, wasm()} | {port, wasm(), port()}.
+
+-spec source(channel()) -> pid() | port().
+source({relay, WASM}) -> WASM;
+source({port, _WASM, Port}) -> Port.
+
+-spec answer(channel(), tuple()) -> ok.
+answer({relay, WASM}, Command) ->
+    WASM ! {wasm_send, self(), Command},
+    ok;
+answer({port, _WASM, Port}, Command) ->
+    try port_command(Port, term_to_binary(Command)) of
+        true -> ok
+    catch
+        error:_ -> ok % the port is gone; its 'DOWN' follows
+    end.
+
+loop(Chan, Ref, MRef, Args, ImportFun, State, Opts) ->
+    WASM = element(2, Chan),
+    Source = source(Chan),
     receive
-        {WASM, Ref, {import, Module, Func, ImportArgs, Sig}} ->
+        {Source, Ref, {import, Module, Func, ImportArgs, Sig}} ->
             Request = #{instance => WASM, module => Module, func => Func,
                         args => ImportArgs, func_sig => Sig},
             try invoke(ImportFun, State, Request, Opts) of
                 {ok, Results, NewState} ->
                     case hb_beamr_values:check_results(Sig, Results) of
                         true ->
-                            WASM ! {wasm_send, self(), {import_response, Ref, Results}},
-                            loop(WASM, Ref, MRef, Args, ImportFun, NewState, Opts);
+                            answer(Chan, {import_response, Ref, Results}),
+                            loop(Chan, Ref, MRef, Args, ImportFun, NewState, Opts);
                         false ->
-                            abort(WASM, Ref, MRef, <<"invalid import result">>),
+                            abort(Chan, Ref, MRef, <<"invalid import result">>),
                             {error, {invalid_import_result, Module, Func, Results}, NewState}
                     end;
                 Other ->
-                    abort(WASM, Ref, MRef, <<"bad import function return">>),
+                    abort(Chan, Ref, MRef, <<"bad import function return">>),
                     {error, {bad_import_return, Other}, State}
             catch
                 Class:Reason:Stack ->
-                    abort(WASM, Ref, MRef, <<"import function raised">>),
+                    abort(Chan, Ref, MRef, <<"import function raised">>),
                     {error, Class, Reason, Stack, State}
             end;
-        {WASM, Ref, {ok, Results}} when is_list(Results) ->
+        {Source, Ref, {ok, Results}} when is_list(Results) ->
             {ok, Results, State};
-        {WASM, Ref, {ok, Imports, Exports}} ->
+        {Source, Ref, {ok, Imports, Exports}} ->
             {ok, {Imports, Exports}, State};
-        {WASM, Ref, {error, invalid_args}} ->
+        {Source, Ref, {error, invalid_args}} ->
             {error, {invalid_args, Args}, State};
-        {WASM, Ref, {error, Reason}} ->
+        {Source, Ref, {error, Reason}} ->
             {error, Reason, State};
-        {'DOWN', MRef, process, WASM, Reason} ->
+        {'DOWN', MRef, _, Source, Reason} ->
             {error, down_reason(Reason), State}
     end.
 
@@ -626,14 +660,15 @@ invoke(ImportFun, State, Request, Opts) ->
 
 %% Makes the pending import trap and waits until the call has unwound, so the
 %% instance is idle again when the caller gets its error.
-abort(WASM, Ref, MRef, Message) ->
-    WASM ! {wasm_send, self(), {import_error, Ref, Message}},
+abort(Chan, Ref, MRef, Message) ->
+    answer(Chan, {import_error, Ref, Message}),
+    Source = source(Chan),
     receive
-        {WASM, Ref, {import, _, _, _, _}} ->
-            abort(WASM, Ref, MRef, Message);
-        {WASM, Ref, _Final} ->
+        {Source, Ref, {import, _, _, _, _}} ->
+            abort(Chan, Ref, MRef, Message);
+        {Source, Ref, _Final} ->
             ok;
-        {'DOWN', MRef, process, WASM, _} ->
+        {'DOWN', MRef, _, Source, _} ->
             ok
     end.
 

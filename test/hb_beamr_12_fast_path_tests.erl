@@ -25,7 +25,9 @@ fast_path_test_() ->
        fun caller_exit_mid_call_frees_the_instance/0,
        fun stop_during_a_fast_import/0,
        fun stop_during_a_long_fast_call/0,
-       fun fast_and_thread_calls_interleave/0]).
+       fun fast_and_thread_calls_interleave/0,
+       fun long_call_moves_to_the_thread/0,
+       fun caller_exit_after_the_move_frees_the_instance/0]).
 
 counters(WASM) ->
     maps:with([fast_calls, fast_fallbacks, thread_calls], info(WASM)).
@@ -211,4 +213,36 @@ engine_without_fast_path_uses_the_thread_test() ->
         wamr -> ?assertEqual({0, 1}, {F1 - F0, T1 - T0});
         _ -> ?assertEqual({1, 0}, {F1 - F0, T1 - T0})
     end,
+    ok = hb_beamr:stop(W).
+
+%% Loops this many times before its import: far more than a few slices.
+-define(LONG, 400000000).
+
+long_call_moves_to_the_thread() ->
+    %% After a few slices on the caller's scheduler the call goes on on the
+    %% instance thread, which sends its import to the caller directly.
+    W = start("work_then_ask"),
+    #{fast_calls := F0, thread_calls := T0} = counters(W),
+    Ask = fun(S, #{args := [N]}) -> {ok, [N * 2], S + 1} end,
+    ?assertEqual({ok, [2 * ?LONG + 1], 1}, hb_beamr:call(W, "work_then_ask", [?LONG], Ask, 0)),
+    #{fast_calls := F1, thread_calls := T1} = counters(W),
+    ?assertEqual({1, 1}, {F1 - F0, T1 - T0}),
+    %% A short one stays on the fast path.
+    ?assertEqual({ok, [3], 1}, hb_beamr:call(W, "work_then_ask", [1], Ask, 0)),
+    #{fast_calls := F2, thread_calls := T2} = counters(W),
+    ?assertEqual({1, 0}, {F2 - F1, T2 - T1}),
+    ok = hb_beamr:stop(W).
+
+caller_exit_after_the_move_frees_the_instance() ->
+    W = start("work_then_ask"),
+    Self = self(),
+    Hang = fun(S, _) -> Self ! {asked, self()}, receive never -> {ok, [0], S} end end,
+    {Pid, MRef} = spawn_monitor(fun() ->
+                                        hb_beamr:call(W, "work_then_ask", [?LONG], Hang, 0)
+                                end),
+    receive {asked, Pid} -> ok after 20000 -> error(not_asked) end,
+    exit(Pid, kill),
+    receive {'DOWN', MRef, process, Pid, killed} -> ok after 5000 -> error(alive) end,
+    Ask = fun(S, #{args := [N]}) -> {ok, [N], S} end,
+    ?assertEqual({ok, [2], s}, hb_beamr:call(W, "work_then_ask", [1], Ask, s)),
     ok = hb_beamr:stop(W).
