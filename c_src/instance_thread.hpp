@@ -1,9 +1,13 @@
 // One WebAssembly instance per port, run on a thread of its own.
 //
-// The port's callbacks (on schedulers) only decode commands and post them to
-// the instance's mailbox; the instance thread owns the hb_beamr::Context and
-// does all work on it: loading, calls, memory access. Replies go straight from
-// the thread to the port owner as {Port, Tag, Reply}:
+// The port's output callback (on a scheduler) only decodes commands and
+// posts them to the instance's mailbox; the instance thread owns the
+// hb_beamr::Context and does the work on it: loading, calls, memory access.
+// While the thread is idle the fast path (fast_path.hpp) may borrow the
+// context for calls made with port_control, and may hand a long call over
+// to the thread (Op::adopt), whose messages then go to that call's caller.
+// Replies go straight from the thread to the port owner as
+// {Port, Tag, Reply}:
 //
 //   init            -> {ok, Imports, Exports} | {error, Reason}
 //                      ({error, {unsupported, Message}} for options the

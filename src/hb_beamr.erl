@@ -1,9 +1,17 @@
 %%% @doc Long-lived, sandboxed WebAssembly instances for Erlang.
 %%%
 %%% Each instance is a process (the `WASM' pid returned by {@link start/1})
-%%% that owns one port of the `hb_beamr' driver. The port runs the instance
-%%% on a thread of its own, so a call that computes for minutes never blocks
-%%% a scheduler, and many instances run in parallel.
+%%% that owns one port of the `hb_beamr' driver, and an OS thread of that
+%%% port. On engines that can suspend calls (Wasmtime) a call runs in the
+%%% caller's own `erlang:port_control/3', on its scheduler, in slices of at
+%%% most 1 ms: a short call costs a few microseconds, an import is a
+%%% `port_control' round trip, and a call still running after three slices
+%%% moves to the instance's thread. So a call that computes for minutes never
+%%% blocks a scheduler, and many instances run in parallel. When the
+%%% instance is busy with another process's call, or on WAMR, a call goes
+%%% through the instance process to its thread instead (see the README's
+%%% "Calls: the fast path and the instance thread"); results and errors are
+%%% the same either way.
 %%%
 %%% When WebAssembly calls an import, the caller of {@link call/6} receives
 %%% the request and answers it with its `ImportFun'; the import function may
@@ -50,7 +58,8 @@
 %%% `Kind' one of `load', `link', `instantiate', `invalid_state', ...
 %%%
 %%% Stopping: {@link stop/1} answers a call in progress with
-%%% `{error, stopped}' at once. A call waiting for an import unwinds; a call
+%%% `{error, stopped}' at once (a caller busy in its import function learns
+%%% it when the function returns). A call waiting for an import unwinds; a call
 %%% that is computing, even an endless loop or a start function that never
 %%% returns, is interrupted. Either way the instance's thread ends and is
 %%% joined within milliseconds, and its memory is freed. (Only work that
@@ -78,7 +87,8 @@
 %%% instances or the VM, and the instance stays usable.
 %%%
 %%% Cost: each instance is one Erlang process and one OS thread, started
-%%% with its first command, that blocks on a condition variable while idle.
+%%% with its first command (it runs start functions, long calls and, on
+%%% WAMR, every call), that blocks on a condition variable while idle.
 %%% The thread's stack is 8 MiB of reserved address space (max_stack + 2 MiB
 %%% if that is more), of which only the pages in use are resident. Measured
 %%% on Wasmtime (x86-64, 200 idle instances in a fresh VM), an instance
