@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "commands.hpp"
+#include "compact.hpp"
 
 namespace hb_beamr::driver {
 namespace {
@@ -58,6 +59,21 @@ public:
       large_.assign(reply.data(), reply.data() + size_);
     }
   }
+  // A term already encoded (version byte included).
+  void encoded_term(const std::vector<char> &bytes) {
+    compact(bytes);
+    prefixed_ = true;
+  }
+  // A reply already in the compact encoding (marker byte included).
+  void compact(const std::vector<char> &bytes) {
+    clear();
+    prefixed_ = false;
+    size_ = bytes.size();
+    if (size_ <= sizeof(small_))
+      std::memcpy(small_, bytes.data(), size_);
+    else
+      large_ = bytes;
+  }
   void ok_binary(const uint8_t *data, size_t size) override {
     clear();
     binary_ = driver_alloc_binary(static_cast<ErlDrvSizeT>(size + 1));
@@ -87,7 +103,8 @@ public:
       return size;
     }
     const char *bytes = size_ <= sizeof(small_) ? small_ : large_.data();
-    const size_t size = size_ + 1;
+    const size_t prefix = prefixed_ ? 1 : 0;
+    const size_t size = size_ + prefix;
     char *out = *rbuf;
     if (size > rlen) {
       ErlDrvBinary *bin = driver_alloc_binary(static_cast<ErlDrvSizeT>(size));
@@ -98,8 +115,9 @@ public:
       *rbuf = reinterpret_cast<char *>(bin);
       out = bin->orig_bytes;
     }
-    out[0] = kTermMarker;
-    std::memcpy(out + 1, bytes, size_);
+    if (prefixed_)
+      out[0] = kTermMarker;
+    std::memcpy(out + prefix, bytes, size_);
     return static_cast<ErlDrvSSizeT>(size);
   }
 
@@ -109,11 +127,13 @@ private:
       driver_free_binary(binary_);
     binary_ = nullptr;
     size_ = 0;
+    prefixed_ = true;
   }
   // The term's bytes: small ones (most replies) without an allocation.
   char small_[256];
   std::vector<char> large_;
   size_t size_ = 0;
+  bool prefixed_ = true; // a term, behind kTermMarker
   ErlDrvBinary *binary_ = nullptr;
 };
 
@@ -147,6 +167,20 @@ bool FastPath::is_session_caller() const {
 }
 
 void FastPath::hand_over(ControlSink &sink) {
+  if (outermost_.tag.empty()) {
+    // A compact call has no tag of its own: the caller learns this one.
+    // A binary, which Erlang encodes byte for byte as ei does: answers
+    // coming back from Erlang are matched by their encoding.
+    const uint64_t number = ++handovers_;
+    unsigned char bytes[8];
+    for (int i = 0; i < 8; ++i)
+      bytes[i] = static_cast<unsigned char>(number >> (56 - 8 * i));
+    TermBuffer tag;
+    tag.binary(bytes, sizeof bytes);
+    if (!tag.ok())
+      throw std::bad_alloc();
+    outermost_.tag.assign(tag.data(), tag.data() + tag.size());
+  }
   Command adopt;
   adopt.op = Op::adopt;
   adopt.tag = outermost_.tag;
@@ -166,8 +200,12 @@ void FastPath::hand_over(ControlSink &sink) {
   deadline_.reset();
   context_ = nullptr;
   caller_ = 0;
+  // {moved, Tag}: Tag is already in external format, version byte first.
+  std::vector<char> reply{static_cast<char>(131), 104, 2, 119, 5};
+  reply.insert(reply.end(), {'m', 'o', 'v', 'e', 'd'});
+  reply.insert(reply.end(), adopt.tag.begin() + 1, adopt.tag.end());
   shared_.mailbox.hand_over(std::move(adopt));
-  sink.atom("moved");
+  sink.encoded_term(reply);
 }
 
 bool FastPath::begin_session() {
@@ -201,8 +239,10 @@ void FastPath::end_session() {
 
 void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   Command command;
-  if (!decode_command(buf, len, command) ||
-      (command.op != Op::call && command.op != Op::indirect_call))
+  const bool compact = is_compact(buf, len);
+  const bool decoded = compact ? decode_compact_call(buf, len, command)
+                               : decode_command(buf, len, command);
+  if (!decoded || (command.op != Op::call && command.op != Op::indirect_call))
     return reply_error(sink, "badarg");
   const bool nested = !calls_.empty();
   if (nested) {
@@ -226,12 +266,12 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
     if (limit > 0)
       deadline_ = Clock::now() + std::chrono::milliseconds(limit);
     slices_ = 0;
-    outermost_.tag = command.tag;
+    outermost_.tag = command.tag; // empty for compact calls
     outermost_.indirect = command.op == Op::indirect_call;
     outermost_.name = command.name;
     outermost_.index = command.index;
   }
-  calls_.push_back(std::move(signature));
+  calls_.push_back(Call{std::move(signature), compact});
   ++started;
   settle(command.op == Op::indirect_call
              ? context_->start_call_indirect(command.index, args, kSlice)
@@ -278,10 +318,20 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
     encode_import_request(term, *request.import, request.args->data());
     return sink.term(term);
   }
-  const CallSignature signature = std::move(calls_.back());
+  const Call call = std::move(calls_.back());
   calls_.pop_back();
-  if (progress) {
-    reply_results(context_->take_results(), signature.get(), sink);
+  if (progress && call.compact) {
+    std::vector<char> reply;
+    const std::vector<wasm_val_t> results = context_->take_results();
+    const FuncSig &sig = call.signature.get();
+    if (results.size() == sig.results.size()) {
+      encode_compact_results(reply, results.data(), sig.results);
+      sink.compact(reply);
+    } else {
+      reply_results(results, sig, sink); // reports the mismatch
+    }
+  } else if (progress) {
+    reply_results(context_->take_results(), call.signature.get(), sink);
   } else {
     const bool late = deadline_ && Clock::now() >= *deadline_;
     reply_call_failure(progress.error(), late, sink);

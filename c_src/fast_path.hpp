@@ -13,7 +13,7 @@
 //   yield                                its slice is over: the caller
 //                                        lets other processes run, then
 //                                        sends `resume`
-//   moved                                it ran for kInlineSlices slices:
+//   {moved, Tag}                         it ran for kInlineSlices slices:
 //                                        it goes on on the instance thread,
 //                                        which sends the caller
 //                                        {Port, Tag, {import, ...}} and the
@@ -34,7 +34,9 @@
 // can_suspend) have a fast path; on others every command falls back.
 //
 // Commands (erlang:port_control(Port, Op, term_to_binary(Command))):
-//   1 call     {call | indirect_call, Tag, NameOrIndex, Args[, Timeout]}
+//   1 call     {call | indirect_call, Tag, NameOrIndex, Args[, Timeout]},
+//              or the same in the compact encoding (compact.hpp), whose
+//              results come back compact too
 //   2 answer   {import_response, Tag, Results} | {import_error, Tag, Msg}
 //   3 resume   anything (ignored)
 //   4 request  {size | read | write | serialize | deserialize, Tag, ...}
@@ -102,8 +104,13 @@ private:
   Shared &shared_;
   // The borrowed context, while calls are in progress.
   Context *context_ = nullptr;
-  // Signatures of the calls in progress, outermost first.
-  std::vector<CallSignature> calls_;
+  // The calls in progress, outermost first: their signatures, and whether
+  // they came (and are answered) in the compact encoding (compact.hpp).
+  struct Call {
+    CallSignature signature;
+    bool compact;
+  };
+  std::vector<Call> calls_;
   ErlDrvTermData caller_ = 0;
   ErlDrvMonitor monitor_{};
   bool monitoring_ = false;
@@ -111,6 +118,7 @@ private:
   // The top-level call, as needed to hand it over, and its slices so far.
   Command outermost_;
   int slices_ = 0;
+  uint64_t handovers_ = 0; // numbers the tags of handed-over compact calls
   // A call handed over to the thread whose caller is still monitored: if
   // the caller dies, the call's import fails instead of waiting forever.
   struct HandedOver {

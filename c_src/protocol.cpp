@@ -567,9 +567,23 @@ TermBuffer &TermBuffer::real(double value) {
 
 // ---- Commands --------------------------------------------------------------
 
+namespace {
+bool decode_checked(const char *buf, size_t len, Command &out);
+} // namespace
+
 bool decode_command(const char *buf, size_t len, Command &out) {
   out = Command{};
-  out.tag = undefined_tag();
+  if (decode_checked(buf, len, out))
+    return true;
+  // The tag, if it could be read, else 'undefined' (made only here: the
+  // fast path decodes a command per call).
+  if (out.tag.empty())
+    out.tag = undefined_tag();
+  return false;
+}
+
+namespace {
+bool decode_checked(const char *buf, size_t len, Command &out) {
   if (buf == nullptr || len < 2 ||
       len > static_cast<size_t>(std::numeric_limits<int>::max()) ||
       static_cast<unsigned char>(buf[0]) != kVersionMagic) {
@@ -595,6 +609,7 @@ bool decode_command(const char *buf, size_t len, Command &out) {
     return false;
   return static_cast<size_t>(in.index()) == len;
 }
+} // namespace
 
 // ---- Values ----------------------------------------------------------------
 

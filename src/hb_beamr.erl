@@ -359,17 +359,13 @@ call(WASM, FuncRef, Args, ImportFun, State, Opts)
         {_, false} ->
             {error, {invalid_args, Args}, State};
         {{ok, Timeout}, true} ->
-            case call_command(FuncRef, Args, Timeout) of
-                {ok, Ref, Command} ->
-                    case hb_beamr_ports:lookup(WASM) of
-                        {ok, Port} ->
-                            fast_call(WASM, Port, Ref, Command, Args,
-                                      ImportFun, State, Opts);
-                        error ->
-                            run(WASM, Ref, Command, Args, ImportFun, State, Opts)
-                    end;
+            case hb_beamr_ports:lookup(WASM) of
+                {ok, Port} ->
+                    fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun,
+                              State, Opts);
                 error ->
-                    {error, {invalid_func_ref, FuncRef}, State}
+                    relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State,
+                               Opts)
             end
     end;
 call(_WASM, _FuncRef, _Args, _ImportFun, State, _Opts) ->
@@ -448,22 +444,91 @@ relay_request(WASM, Ref, Command) ->
 %% One port_control round trip. `closed' when the port is gone.
 control(Port, Op, Term) ->
     try erlang:port_control(Port, Op, term_to_binary(Term)) of
-        <<1, Reply/binary>> -> binary_to_term(Reply);
-        <<0, Data/binary>> -> {ok, Data};
-        _ -> {error, enomem}
+        Reply -> control_reply(Reply)
     catch
         error:badarg -> closed
     end.
 
+control_reply(<<1, Reply/binary>>) -> binary_to_term(Reply);
+control_reply(<<2, Values/binary>>) -> {ok, from_compact(Values)};
+control_reply(<<0, Data/binary>>) -> {ok, Data};
+control_reply(_) -> {error, enomem}.
+
 %% Runs a call in slices in this process. The driver answers `fallback' when
 %% the instance is busy (another process's call, or a command queued on its
 %% thread) or cannot suspend calls; the call then goes through the instance
-%% process as before.
-fast_call(WASM, Port, Ref, Command, Args, ImportFun, State, Opts) ->
-    case control(Port, ?CTL_CALL, Command) of
-        fallback -> run(WASM, Ref, Command, Args, ImportFun, State, Opts);
-        closed -> {error, not_running, State};
-        Reply -> fast_loop(WASM, Port, Ref, Reply, Args, ImportFun, State, Opts)
+%% process as before. The command is in the driver's compact encoding
+%% (c_src/compact.hpp), which is cheaper than a term both here and there.
+fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
+    case compact_call(FuncRef, Args, Timeout) of
+        {ok, Command} ->
+            case control_compact(Port, Command) of
+                fallback ->
+                    relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts);
+                closed ->
+                    {error, not_running, State};
+                Reply ->
+                    fast_loop(WASM, Port, none, Reply, Args, ImportFun, State, Opts)
+            end;
+        relay ->
+            relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
+    end.
+
+relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
+    case call_command(FuncRef, Args, Timeout) of
+        {ok, Ref, Command} ->
+            run(WASM, Ref, Command, Args, ImportFun, State, Opts);
+        error ->
+            {error, {invalid_func_ref, FuncRef}, State}
+    end.
+
+%% <<0, TimeoutMs:64, Len:32, Name, Values>> or
+%% <<1, TimeoutMs:64, Index:64, Values>>; `relay' for what only the term
+%% protocol carries (huge indices, names that are not text).
+compact_call(Index, Args, Timeout) when is_integer(Index), Index >= 0,
+                                        Index < 1 bsl 64 ->
+    {ok, <<1, (compact_timeout(Timeout)):64, Index:64, (compact_values(Args))/binary>>};
+compact_call(Name, Args, Timeout) when is_binary(Name); is_list(Name) ->
+    case name_to_binary(Name) of
+        {ok, Bin} ->
+            {ok, <<0, (compact_timeout(Timeout)):64, (byte_size(Bin)):32, Bin/binary,
+                   (compact_values(Args))/binary>>};
+        error ->
+            relay
+    end;
+compact_call(_FuncRef, _Args, _Timeout) ->
+    relay.
+
+compact_timeout(infinity) -> 0;
+compact_timeout(Ms) -> Ms.
+
+compact_values(Values) ->
+    << <<(compact_value(V))/binary>> || V <- Values >>.
+
+compact_value(I) when is_integer(I), I >= -(1 bsl 63), I < 1 bsl 63 -> <<0, I:64/signed>>;
+compact_value(I) when is_integer(I), I >= 0, I < 1 bsl 64 -> <<1, I:64>>;
+compact_value(F) when is_float(F) -> <<2, F:64/float>>;
+compact_value(nan) -> <<3, 0:64>>;
+compact_value(infinity) -> <<4, 0:64>>;
+compact_value(neg_infinity) -> <<5, 0:64>>;
+compact_value(null) -> <<6, 0:64>>;
+compact_value(_) -> <<7, 0:64>>.
+
+from_compact(<<>>) -> [];
+from_compact(<<0, I:64/signed, Rest/binary>>) -> [I | from_compact(Rest)];
+from_compact(<<2, F:64/float, Rest/binary>>) -> [F | from_compact(Rest)];
+from_compact(<<3, _:64, Rest/binary>>) -> [nan | from_compact(Rest)];
+from_compact(<<4, _:64, Rest/binary>>) -> [infinity | from_compact(Rest)];
+from_compact(<<5, _:64, Rest/binary>>) -> [neg_infinity | from_compact(Rest)];
+from_compact(<<6, _:64, Rest/binary>>) -> [null | from_compact(Rest)];
+from_compact(<<8, _:64, Rest/binary>>) -> [ref | from_compact(Rest)];
+from_compact(<<_, _:64, Rest/binary>>) -> [v128 | from_compact(Rest)].
+
+control_compact(Port, Command) ->
+    try erlang:port_control(Port, ?CTL_CALL, Command) of
+        Reply -> control_reply(Reply)
+    catch
+        error:badarg -> closed
     end.
 
 fast_loop(WASM, Port, Ref, {import, Module, Func, ImportArgs, Sig}, Args,
@@ -494,11 +559,11 @@ fast_loop(WASM, Port, Ref, yield, Args, ImportFun, State, Opts) ->
     erlang:yield(),
     Next = control(Port, ?CTL_RESUME, resume),
     fast_loop(WASM, Port, Ref, Next, Args, ImportFun, State, Opts);
-fast_loop(WASM, Port, Ref, moved, Args, ImportFun, State, Opts) ->
+fast_loop(WASM, Port, _Ref, {moved, Tag}, Args, ImportFun, State, Opts) ->
     %% A long call: it goes on on the instance's thread, which talks to this
-    %% process directly.
+    %% process directly, tagging its messages with Tag.
     MRef = erlang:monitor(port, Port),
-    Result = loop({port, WASM, Port}, Ref, MRef, Args, ImportFun, State, Opts),
+    Result = loop({port, WASM, Port}, Tag, MRef, Args, ImportFun, State, Opts),
     erlang:demonitor(MRef, [flush]),
     Result;
 fast_loop(_WASM, _Port, _Ref, {ok, Results}, _Args, _ImportFun, State, _Opts)
@@ -522,7 +587,7 @@ fast_unwind(Port, {import, _, _, _, _}, Message) ->
     fast_abort(Port, Message);
 fast_unwind(Port, yield, Message) ->
     fast_unwind(Port, control(Port, ?CTL_RESUME, resume), Message);
-fast_unwind(Port, moved, _Message) ->
+fast_unwind(Port, {moved, _Tag}, _Message) ->
     %% Unwinding a trap never takes long; should it, the thread finishes it.
     _ = Port,
     ok;

@@ -1,0 +1,126 @@
+// The compact encoding; see compact.hpp.
+#include "compact.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace hb_beamr::driver {
+namespace {
+
+constexpr size_t kValueSize = 9;
+
+uint64_t read_be64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+uint32_t read_be32(const unsigned char *p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+         (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+void put_value(std::vector<char> &out, unsigned char code, uint64_t payload) {
+  out.push_back(static_cast<char>(code));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((payload >> shift) & 0xff));
+}
+
+void put_float(std::vector<char> &out, double d) {
+  if (std::isnan(d))
+    return put_value(out, 3, 0);
+  if (std::isinf(d))
+    return put_value(out, d > 0 ? 4 : 5, 0);
+  uint64_t bits = 0;
+  std::memcpy(&bits, &d, sizeof bits);
+  put_value(out, 2, bits);
+}
+
+bool read_values(const unsigned char *p, size_t len,
+                 std::vector<Value> &values) {
+  if (len % kValueSize != 0)
+    return false;
+  values.resize(len / kValueSize);
+  for (Value &v : values) {
+    const uint64_t payload = read_be64(p + 1);
+    switch (p[0]) {
+    case 0:
+      v.kind = Value::Kind::integer;
+      v.i = static_cast<int64_t>(payload);
+      break;
+    case 1:
+      v.kind = Value::Kind::integer;
+      v.big = true;
+      v.u = payload;
+      break;
+    case 2:
+      v.kind = Value::Kind::real;
+      std::memcpy(&v.real, &payload, sizeof v.real);
+      break;
+    case 3: v.kind = Value::Kind::nan; break;
+    case 4: v.kind = Value::Kind::infinity; break;
+    case 5: v.kind = Value::Kind::neg_infinity; break;
+    case 6: v.kind = Value::Kind::null_ref; break;
+    case 7: v.kind = Value::Kind::other; break;
+    default: return false;
+    }
+    p += kValueSize;
+  }
+  return true;
+}
+
+} // namespace
+
+bool decode_compact_call(const char *buf, size_t len, Command &out) {
+  const auto *p = reinterpret_cast<const unsigned char *>(buf);
+  if (len < 9)
+    return false;
+  out.timeout_ms = read_be64(p + 1);
+  if (p[0] == kCompactCall) {
+    if (len < 13)
+      return false;
+    const size_t name_len = read_be32(p + 9);
+    if (name_len > len - 13)
+      return false;
+    out.op = Op::call;
+    out.name.assign(buf + 13, name_len);
+    return read_values(p + 13 + name_len, len - 13 - name_len, out.values);
+  }
+  if (p[0] == kCompactIndirect) {
+    if (len < 17)
+      return false;
+    out.op = Op::indirect_call;
+    out.index = read_be64(p + 9);
+    return read_values(p + 17, len - 17, out.values);
+  }
+  return false;
+}
+
+void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
+                            const std::vector<ValType> &types) {
+  out.reserve(out.size() + 1 + types.size() * kValueSize);
+  out.push_back(static_cast<char>(kCompactResults));
+  for (size_t k = 0; k < types.size(); ++k) {
+    const wasm_val_t &v = values[k];
+    switch (types[k]) {
+    case ValType::i32:
+      put_value(out, 0, static_cast<uint64_t>(int64_t{v.of.i32}));
+      break;
+    case ValType::i64:
+      put_value(out, 0, static_cast<uint64_t>(v.of.i64));
+      break;
+    case ValType::f32: put_float(out, static_cast<double>(v.of.f32)); break;
+    case ValType::f64: put_float(out, v.of.f64); break;
+    case ValType::funcref:
+    case ValType::externref:
+      put_value(out, v.of.ref == nullptr ? 6 : 8, 0);
+      break;
+    case ValType::v128:
+    default: put_value(out, 7, 0); break;
+    }
+  }
+}
+
+} // namespace hb_beamr::driver

@@ -1,0 +1,52 @@
+// The fast path's compact encoding of calls and results.
+//
+// A fast call is small and frequent; in the external term format its
+// command and reply cost more to encode and decode (a reference, lists,
+// atoms, on both sides) than running fac(5.0). This format is fixed-width
+// and needs no allocation to read. All integers are big-endian.
+//
+//   call        <<0, TimeoutMs:64, Len:32, Name:Len/binary, Values/binary>>
+//   indirect    <<1, TimeoutMs:64, Index:64, Values/binary>>
+//   results     <<2, Values/binary>>        (a reply: {ok, Results})
+//   value       <<Code, Payload:64>>, Code:
+//                 0 integer in Payload as a signed 64-bit integer
+//                 1 integer 2^63..2^64-1 in Payload unsigned
+//                 2 float in Payload (an IEEE double)
+//                 3 nan, 4 infinity, 5 neg_infinity, 6 null, 8 ref
+//                 7 anything else (never valid: makes the args invalid)
+//
+// TimeoutMs 0 means no time limit. Erlang's side is hb_beamr:fast_call/8.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <wasm.h>
+
+#include "hb_beamr/types.hpp"
+#include "protocol.hpp"
+
+namespace hb_beamr::driver {
+
+/// The first byte of every compact command (and the marker of a compact
+/// results reply); external-term commands start with 131 instead.
+constexpr unsigned char kCompactCall = 0;
+constexpr unsigned char kCompactIndirect = 1;
+constexpr unsigned char kCompactResults = 2;
+
+/// Whether `buf` holds a compact command rather than an external term.
+inline bool is_compact(const char *buf, size_t len) {
+  return len > 0 && (static_cast<unsigned char>(buf[0]) == kCompactCall ||
+                     static_cast<unsigned char>(buf[0]) == kCompactIndirect);
+}
+
+/// Decodes a compact call into `out` (op, name or index, timeout_ms,
+/// values). False if malformed; never reads outside [buf, buf + len).
+bool decode_compact_call(const char *buf, size_t len, Command &out);
+
+/// Appends <<kCompactResults, Values>> for `types.size()` values.
+void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
+                            const std::vector<ValType> &types);
+
+} // namespace hb_beamr::driver
