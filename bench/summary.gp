@@ -5,7 +5,7 @@ set terminal pngcairo size 1400,560 font "sans,10" noenhanced
 set output png
 set title "hb_beamr / floor, median of repetitions (lower is better; 1 = floor). Row ids as in the README table."
 set logscale y
-set yrange [0.1:*]
+set yrange [0.01:*]
 set ylabel "ratio to floor (log scale)"
 set style data histograms
 set style histogram clustered gap 1

@@ -1,13 +1,15 @@
 %%% @doc The Erlang side of the benchmark suite (bench/run.sh runs it once
-%%% per engine and group, each in a fresh VM): call overhead, import round
-%%% trips, compute kernels, start times, memory and snapshot throughput,
-%%% footprint and scale, and the
+%%% per engine and group, each in a fresh VM): call overhead and import
+%%% round trips (each by the fast path and by the instance thread, and calls
+%%% from 1, 2 and 8 concurrent callers), compute kernels, start times,
+%%% memory and snapshot throughput, footprint and scale, and the
 %%% Erlang-side floors (message and port round trips). Native floors come
 %%% from bench/native.
 %%%
 %%% Every measurement is repeated and appended to a CSV file as
 %%% `Engine,Group,Name,Unit,Reps,Min,Median,Detail', where Min and Median are
-%%% seconds per operation (unit `s') or bytes (unit `bytes').
+%%% seconds per operation (unit `s'), bytes (unit `bytes') or a count (unit
+%%% `count': the schedulers online).
 %%%
 %%% Run: `erl -noshell -pa <hb_beamr ebin> -pa <this ebin> -run hb_beamr_bench
 %%% main Engine Out.csv WasmDir FacWasm Groups Sha256MiB MatmulN FibN' with
@@ -78,25 +80,45 @@ bench(call, Ctx = #{fac := Fac}) ->
     row(Ctx, call, port_ping, sample(fun() -> ping(Port) end, 20000, Fast)),
     row(Ctx, call, port_control,
         sample(fun() -> erlang:port_control(Port, 0, <<>>) end, 100000, Fast)),
-    port_close(Port),
+    %% The port stays open: it reads the driver's counters below.
     {ok, W, _, _} = hb_beamr:start(Fac),
     %% The ping through the instance's process: the Erlang hop alone.
     row(Ctx, call, instance_ping,
         sample(fun() -> pong = hb_beamr:request(W, ping, []) end, 20000, Fast)),
-    Call = fun() -> {ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) end,
-    _ = [Call() || _ <- lists:seq(1, 1000)],
-    row(Ctx, call, call_fac, sample(Call, 5000, Fast)),
+    %% The same call on the same instance by both paths, so that one run
+    %% gives the before/after of the fast path: hb_beamr:call/3 (the fast
+    %% path, where the engine can suspend calls) and the raw protocol, which
+    %% always goes instance process -> driver -> instance thread and back (the
+    %% path of every call before the fast path). The detail field says which
+    %% path the calls took, from the driver's counters.
+    Calls = [{call_fac, fun() -> {ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) end},
+             {call_fac_thread,
+              fun() -> {ok, [120.0]} = thread_call(W, <<"fac">>, [5.0], none) end}],
+    lists:foreach(
+      fun({Name, Call}) ->
+              _ = [Call() || _ <- lists:seq(1, 1000)],
+              {Times, Path} = with_path(Port, fun() -> sample(Call, 5000, Fast) end),
+              row(Ctx, call, Name, Times, Path)
+      end, Calls),
     ok = hb_beamr:stop(W),
     %% Concurrent callers on separate instances; the floor is as many
-    %% concurrent pingers on separate ports.
+    %% concurrent pingers on separate ports. One caller alone, and the
+    %% schedulers that can run callers at once, give the scaling with the
+    %% cores (the report's c8 / c1 row).
     Budget = budget(3, 7, 6),
+    Cores = erlang:system_info(schedulers_online),
+    row(Ctx, call, cores, count, [float(Cores)], "schedulers online"),
+    {C1, C1Path} = with_path(Port, fun() -> concurrent(1, call_worker(Fac), Budget, 1.0) end),
+    row(Ctx, call, call_fac_c1, C1, C1Path),
     lists:foreach(
       fun(N) ->
-              row(Ctx, call, name("call_fac_c~b", [N]),
-                  concurrent(N, call_worker(Fac), Budget, 1.0)),
+              {CN, CNPath} = with_path(
+                               Port, fun() -> concurrent(N, call_worker(Fac), Budget, 1.0) end),
+              row(Ctx, call, name("call_fac_c~b", [N]), CN, CNPath),
               row(Ctx, call, name("port_ping_c~b", [N]),
                   concurrent(N, ping_worker(), Budget, 1.0))
-      end, [2, 8]);
+      end, [2, 8]),
+    port_close(Port);
 
 %%% ------------------------------------------------------------------------
 %%% 2. Import round trip
@@ -104,12 +126,23 @@ bench(call, Ctx = #{fac := Fac}) ->
 
 bench(import, Ctx) ->
     {ok, W, _, _} = hb_beamr:start(wasm(Ctx, "import_loop")),
+    Probe = open_driver_port(),
     N = ?IMPORTS_PER_CALL,
     Tick = fun(S, #{args := [I]}) -> {ok, [I + 1], S} end,
-    Loop = fun() -> {ok, [N], 0} = hb_beamr:call(W, "loop", [N], Tick, 0) end,
-    Loop(),
-    Times = sample(Loop, 1, budget(5, 15, 6)),
-    row(Ctx, import, import_erl, [T / N || T <- Times]),
+    %% The same loop by both paths, as for calls: hb_beamr:call/5 (the fast
+    %% path) and the raw protocol (every import a round trip between the
+    %% instance thread and this process, through the instance process).
+    Loops = [{import_erl, fun() -> {ok, [N], 0} = hb_beamr:call(W, "loop", [N], Tick, 0) end},
+             {import_erl_thread,
+              fun() -> {ok, [N]} = thread_call(W, <<"loop">>, [N], Tick) end}],
+    lists:foreach(
+      fun({Name, Loop}) ->
+              Loop(),
+              {Times, Path} = with_path(
+                                Probe, fun() -> sample(Loop, 1, budget(5, 15, 6)) end),
+              row(Ctx, import, Name, [T / N || T <- Times], Path)
+      end, Loops),
+    port_close(Probe),
     ok = hb_beamr:stop(W);
 
 %%% ------------------------------------------------------------------------
@@ -251,6 +284,59 @@ ping(Port) ->
     Ref = make_ref(),
     true = port_command(Port, term_to_binary({ping, Ref})),
     receive {Port, Ref, pong} -> ok after 5000 -> error(ping_timeout) end.
+
+%% A call through the raw protocol: the instance process sends it to the
+%% driver, which runs it on the instance thread, and relays every reply
+%% (the path of every call before the fast path; the fast path never takes
+%% a command sent this way). Imports are answered by ImportFun with the
+%% request map and result check of hb_beamr:call/5, so the Erlang work per
+%% import is the same on both paths; `none' for a call without imports.
+thread_call(W, Name, Args, ImportFun) ->
+    Ref = make_ref(),
+    ok = hb_beamr:wasm_send(W, {call, Ref, Name, Args}),
+    thread_reply(W, Ref, ImportFun, 0).
+
+thread_reply(W, Ref, ImportFun, State) ->
+    receive
+        {W, Ref, {import, Module, Func, Args, Sig}} when ImportFun =/= none ->
+            Request = #{instance => W, module => Module, func => Func,
+                        args => Args, func_sig => Sig},
+            {ok, Results, State2} = ImportFun(State, Request),
+            true = hb_beamr_values:check_results(Sig, Results),
+            ok = hb_beamr:wasm_send(W, {import_response, Ref, Results}),
+            thread_reply(W, Ref, ImportFun, State2);
+        {W, Ref, Reply} ->
+            Reply
+    after 10000 -> error({thread_call_timeout, Ref})
+    end.
+
+%% Runs Fun and says which path the calls it made took, from the driver's
+%% counters (read through Port, any port of the driver; in this VM only the
+%% benchmark calls): "fast path", "thread path", or both counts. WAMR, which
+%% cannot suspend calls, runs every call on the thread.
+with_path(Port, Fun) ->
+    {Fast0, Thread0} = call_counters(Port),
+    Result = Fun(),
+    {Fast1, Thread1} = call_counters(Port),
+    Path = case {Fast1 - Fast0, Thread1 - Thread0} of
+               {0, 0} -> "";
+               {_, 0} -> "fast path";
+               {0, _} -> "thread path";
+               {Fast, Thread} -> name("fast ~b; thread ~b calls", [Fast, Thread])
+           end,
+    {Result, Path}.
+
+%% The driver's counts of calls run by the fast path and on instance threads
+%% (0 from a driver without them).
+call_counters(Port) ->
+    Ref = make_ref(),
+    true = port_command(Port, term_to_binary({info, Ref})),
+    receive
+        {Port, Ref, {ok, Info}} ->
+            {proplists:get_value(fast_calls, Info, 0),
+             proplists:get_value(thread_calls, Info, 0)}
+    after 5000 -> error(info_timeout)
+    end.
 
 %% Sends the port a command that its instance thread answers (size, with no
 %% module loaded), which starts the thread: the driver starts it on the first

@@ -7,6 +7,13 @@
 %%% table per engine), summary.csv (the same rows as numbers) and
 %%% summary.dat (median ratios per engine, for bench/summary.gp).
 %%%
+%%% Calls and imports are shown by both paths of the driver: the fast path
+%%% (`call_fac', `import_erl': hb_beamr:call in the caller's port_control)
+%%% and the instance thread (`*_thread': the raw protocol, the path of every
+%%% call before the fast path), each against the Erlang message round trip,
+%%% and one against the other (the before/after). Scaling with the cores is
+%%% the 8-caller rate against 1 caller's rate times min(8, cores).
+%%%
 %%% Run: `erl -noshell -pa <ebin> -run hb_beamr_bench_report main Raw.csv
 %%% ResultsDir Machine.txt'.
 -module(hb_beamr_bench_report).
@@ -17,13 +24,21 @@
             median :: float() | undefined, detail :: string()}).
 
 %% {Id, Label, Figure, Floor, FloorLabel, Kind, Target}
+%% Figure: a measurement's name. Floor: a measurement's name, or
+%% {per_core, Name, Cores, Max}: Name's time divided by min(Max, Cores's
+%% value), what Name would take with as many callers running at once as
+%% there are cores (up to Max), i.e. linear scaling.
 %% Kind: call (time + ops/s), time, mem (time + MB/s), bytes.
 %% Target: {ratio, Max} | {seconds, Max} | {ratio_on, Engine, Max} | none.
+%% Ids are never renumbered (README and chart refer to them): new rows take
+%% the next free letter of their group.
 rows() ->
     [{"1a", "call fac(5.0), 1 caller", "call_fac", "port_ping",
       "empty port round trip (ping)", call, {ratio, 3}},
+     %% Issue 7's target for the fast path: at most 5 Erlang message round
+     %% trips per call.
      {"1b", "call fac(5.0), 1 caller", "call_fac", "erl_msg_rtt",
-      "Erlang message round trip", call, none},
+      "Erlang message round trip", call, {ratio, 5}},
      {"1c", "ping via the instance's process", "instance_ping", "port_ping",
       "empty port round trip (ping)", call, none},
      {"1d", "call fac(5.0), 1 caller", "call_fac", "native_call_fac",
@@ -36,10 +51,27 @@ rows() ->
       "2 concurrent pingers", call, {ratio, 3}},
      {"1h", "call fac(5.0), 8 callers, total", "call_fac_c8", "port_ping_c8",
       "8 concurrent pingers", call, {ratio, 3}},
+     %% The path of every call before the fast path, for the before/after.
+     {"1i", "call fac(5.0), 1 caller, via the instance thread", "call_fac_thread",
+      "erl_msg_rtt", "Erlang message round trip", call, none},
+     {"1j", "call fac(5.0), 1 caller", "call_fac", "call_fac_thread",
+      "same call via the instance thread", call, none},
+     %% Issue 7: the rate with 8 callers scales with the cores. The ratio is
+     %% min(8, cores) / speedup over 1 caller; 1.25 is 80% of linear.
+     {"1k", "call fac(5.0), 8 callers, total", "call_fac_c8",
+      {per_core, "call_fac_c1", "cores", 8},
+      "1 caller's time / min(8, cores) (linear scaling)", call, {ratio, 1.25}},
      {"2a", "import answered in Erlang, per import", "import_erl", "port_ping",
       "empty port round trip (2 port messages)", call, {ratio, 3}},
      {"2b", "import answered in Erlang, per import", "import_erl", "import_native",
       "same loop, import answered in C++", call, none},
+     %% Issue 7's target for the fast path, as for calls (row 1b).
+     {"2c", "import answered in Erlang, per import", "import_erl", "erl_msg_rtt",
+      "Erlang message round trip", call, {ratio, 5}},
+     {"2d", "import answered in Erlang, via the instance thread", "import_erl_thread",
+      "erl_msg_rtt", "Erlang message round trip", call, none},
+     {"2e", "import answered in Erlang, per import", "import_erl", "import_erl_thread",
+      "same loop via the instance thread", call, none},
      {"3a", "sha256 over 64 MiB", "sha256_wasm", "sha256_native",
       "native, same clang -O2", time, {ratio_on, "wasmtime", 1.5}},
      {"3b", "matmul 512x512 f64", "matmul_wasm", "matmul_native",
@@ -130,6 +162,27 @@ parse(Raw) ->
                                #{Name => M}, Acc)
       end, #{}, Lines).
 
+%% A figure or floor of a row (see rows/0); undefined when not measured.
+measure({per_core, Name, Cores, Max}, Ms) ->
+    case {measure(Name, Ms), measure(Cores, Ms)} of
+        {#m{median = Med, min = Min} = M, #m{median = N}}
+          when is_float(Med), is_float(Min), is_float(N), N >= 1 ->
+            K = min(Max, N),
+            M#m{median = Med / K, min = Min / K, detail = ""};
+        {#m{} = M, _} ->
+            M#m{median = undefined, min = undefined};
+        _ ->
+            undefined
+    end;
+measure(Name, Ms) ->
+    maps:get(lists:flatten(Name), Ms, undefined).
+
+%% A figure's or floor's name in summary.csv.
+measure_name({per_core, Name, Cores, Max}) ->
+    io_lib:format("~s/min(~b;~s)", [Name, Max, Cores]);
+measure_name(Name) ->
+    Name.
+
 number("") -> undefined;
 number(Text) ->
     try list_to_float(Text)
@@ -141,8 +194,8 @@ number(Text) ->
 
 %% One summary row: {Row, Figure, Floor, Ratio, Verdict}.
 summarize(Engine, Ms, Row = {_, _, Fig, Floor, _, _, Target}) ->
-    F = maps:get(lists:flatten(Fig), Ms, undefined),
-    L = maps:get(lists:flatten(Floor), Ms, undefined),
+    F = measure(Fig, Ms),
+    L = measure(Floor, Ms),
     Ratio = case {F, L} of
                 {#m{median = A}, #m{median = B}} when is_float(A), is_float(B), B > 0 -> A / B;
                 _ -> undefined
@@ -153,13 +206,13 @@ verdict(_Engine, _Target, #m{median = undefined}, _L, _Ratio, _Row) ->
     "";
 verdict(_Engine, _Target, undefined, _L, _Ratio, _Row) ->
     "not measured";
-verdict(Engine, Target, F, L, Ratio, {Id, _, _, _, _, _, _}) ->
+verdict(Engine, Target, F, L, Ratio, {Id, _, Fig, _, _, _, _}) ->
     Checksum = case lists:prefix("3", Id) of
                    true -> checksum_note(F, L);
                    false -> ""
                end,
     Within = fun(Max) -> Ratio =/= undefined andalso Ratio =< Max end,
-    Checksum ++ case Target of
+    Checksum ++ path_note(Fig, F) ++ case Target of
         none -> "";
         {ratio, Max} -> met(Within(Max), io_lib:format("≤ ~p×", [Max]));
         {ratio_on, Engine, Max} -> met(Within(Max), io_lib:format("≤ ~p×", [Max]));
@@ -170,6 +223,17 @@ verdict(Engine, Target, F, L, Ratio, {Id, _, _, _, _, _, _}) ->
 %% The compute kernels return a checksum, which must not depend on the build.
 checksum_note(#m{detail = Same}, #m{detail = Same}) -> "";
 checksum_note(_F, _L) -> "**checksum differs from native** ".
+
+%% A fast-path figure whose calls all ran on the instance thread (WAMR
+%% cannot suspend calls, so it has no fast path): say so, since its target
+%% is then out of reach by design.
+path_note(Fig, #m{detail = "thread path"}) ->
+    case lists:suffix("_thread", lists:flatten(Fig)) of
+        true -> "";
+        false -> "(all on the thread) "
+    end;
+path_note(_Fig, _F) ->
+    "".
 
 met(true, Text) -> ["**met** (", Text, ")"];
 met(false, Text) -> ["**missed** (", Text, ")"].
@@ -265,7 +329,7 @@ csv(Summary) ->
      "floor_min,ratio,target\n",
      [io_lib:format("~s,~s,\"~ts\",~s,~ts,~s,~s,~ts,~s,~s,~s,\"~ts\"~n",
                     [E, Id, Label, unit(Kind), Fig, num(F, #m.median), num(F, #m.min),
-                     Floor, num(L, #m.median), num(L, #m.min), opt(Ratio),
+                     measure_name(Floor), num(L, #m.median), num(L, #m.min), opt(Ratio),
                      [C || C <- lists:flatten(io_lib:format("~ts", [Verdict])), C =/= $*]])
       || {E, Rows} <- Summary,
          {{Id, Label, Fig, Floor, _, Kind, _}, F, L, Ratio, Verdict} <- Rows]].
