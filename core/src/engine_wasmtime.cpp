@@ -344,7 +344,11 @@ Result<EnginePtr> create_engine(wasm_config_t *config,
   wasm_engine_t *engine = wasm_engine_new_with_config(config);
   if (engine == nullptr)
     return make_error(ErrorKind::engine_init, "cannot create Wasmtime engine");
-  return EnginePtr(engine, wasm_engine_delete);
+  slice_ticker::remember(engine);
+  return EnginePtr(engine, [](wasm_engine_t *e) {
+    slice_ticker::forget(e);
+    wasm_engine_delete(e);
+  });
 }
 
 void interrupt_all(const EnginePtr &engine) {
@@ -1204,9 +1208,9 @@ Result<Progress> Instance::poll(SteadyClock::time_point slice_end) {
     return now;
   Impl::Frame &root = *self.frames.front();
   self.slice_end = slice_end;
-  slice_ticker::enter(self.engine.get());
+  slice_ticker::enter();
   root.done = wasmtime_call_future_poll(root.future);
-  slice_ticker::leave(self.engine.get());
+  slice_ticker::leave();
   self.slice_end.reset();
   return innermost();
 }

@@ -1,11 +1,13 @@
 // The slice ticker; see slice_ticker.hpp.
 #include "slice_ticker.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "engine_adapter.hpp"
 
@@ -21,10 +23,14 @@ constexpr int kIdleTicks = 100;
 struct State {
   std::mutex mutex;
   std::condition_variable wake;
-  std::map<wasm_engine_t *, int> engines; // engine -> slices in progress
+  std::vector<wasm_engine_t *> engines; // every live engine
   std::thread thread;
-  bool sleeping = false;
   bool stopping = false;
+  // Touched by every slice, so without the mutex: slices in progress, and
+  // whether the thread sleeps (then the first slice must wake it).
+  std::atomic<int> active{0};
+  std::atomic<bool> sleeping{false};
+  std::atomic<bool> running{false};
 };
 State &state() {
   static State *instance = new State();
@@ -37,46 +43,61 @@ void run() {
   int idle = 0;
   while (!t.stopping) {
     if (idle >= kIdleTicks) {
-      t.sleeping = true;
-      t.wake.wait(lock, [&] { return t.stopping || !t.engines.empty(); });
-      t.sleeping = false;
+      // Published before the check, so a slice starting meanwhile either
+      // is seen here or sees this and wakes the thread.
+      t.sleeping.store(true);
+      t.wake.wait(lock, [&] { return t.stopping || t.active.load() > 0; });
+      t.sleeping.store(false);
       idle = 0;
       continue;
     }
     t.wake.wait_for(lock, kTick, [&] { return t.stopping; });
-    if (t.engines.empty()) {
+    if (t.active.load() == 0) {
       ++idle;
       continue;
     }
     idle = 0;
-    // Under the lock: leave() cannot return while its engine is ticked.
-    for (const auto &entry : t.engines)
-      engine::tick(entry.first);
+    // Under the lock: forget() cannot return while its engine is ticked.
+    for (wasm_engine_t *engine : t.engines)
+      engine::tick(engine);
   }
 }
 
 } // namespace
 
-void enter(wasm_engine_t *engine) {
+void remember(wasm_engine_t *engine) {
   State &t = state();
   std::lock_guard<std::mutex> lock(t.mutex);
-  ++t.engines[engine];
-  if (!t.thread.joinable()) {
-    t.stopping = false;
-    t.sleeping = false;
-    t.thread = std::thread(run);
-  } else if (t.sleeping) {
+  t.engines.push_back(engine);
+}
+
+void forget(wasm_engine_t *engine) {
+  State &t = state();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  t.engines.erase(std::remove(t.engines.begin(), t.engines.end(), engine),
+                  t.engines.end());
+}
+
+void enter() {
+  State &t = state();
+  t.active.fetch_add(1);
+  if (t.sleeping.load()) {
+    std::lock_guard<std::mutex> lock(t.mutex);
     t.wake.notify_one();
+  }
+  // Started by the first slice; after that only the atomics above are used.
+  if (!t.running.load()) {
+    std::lock_guard<std::mutex> lock(t.mutex);
+    if (!t.thread.joinable()) {
+      t.stopping = false;
+      t.sleeping.store(false);
+      t.thread = std::thread(run);
+      t.running.store(true);
+    }
   }
 }
 
-void leave(wasm_engine_t *engine) {
-  State &t = state();
-  std::lock_guard<std::mutex> lock(t.mutex);
-  auto it = t.engines.find(engine);
-  if (it != t.engines.end() && --it->second == 0)
-    t.engines.erase(it);
-}
+void leave() { state().active.fetch_sub(1); }
 
 void shutdown() {
   State &t = state();
@@ -88,8 +109,7 @@ void shutdown() {
     t.wake.notify_one();
   }
   t.thread.join();
-  std::lock_guard<std::mutex> lock(t.mutex);
-  t.engines.clear();
+  t.running.store(false);
 }
 
 } // namespace hb_beamr::slice_ticker
