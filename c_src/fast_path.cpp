@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <new>
+#include <thread>
 #include <utility>
 
 #include "commands.hpp"
@@ -19,8 +20,25 @@ constexpr uint64_t kInlineBytes = uint64_t{1} << 20;
 // As in instance_thread.cpp: longer time limits mean none.
 constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
 
-std::atomic<uint64_t> started{0};
-std::atomic<uint64_t> fell_back{0};
+// Counters bumped on every call from every scheduler: one per shard, on
+// lines of their own, so that schedulers do not take turns owning one line.
+struct alignas(64) CounterShard {
+  std::atomic<uint64_t> started{0};
+  std::atomic<uint64_t> fell_back{0};
+};
+constexpr size_t kCounterShards = 8;
+CounterShard counters[kCounterShards];
+CounterShard &my_counters() {
+  static thread_local const size_t shard =
+      std::hash<std::thread::id>()(std::this_thread::get_id()) % kCounterShards;
+  return counters[shard];
+}
+uint64_t total(std::atomic<uint64_t> CounterShard::*field) {
+  uint64_t sum = 0;
+  for (const CounterShard &c : counters)
+    sum += (c.*field).load(std::memory_order_relaxed);
+  return sum;
+}
 
 constexpr char kRawMarker = 0;
 constexpr char kTermMarker = 1;
@@ -84,7 +102,7 @@ public:
       std::memcpy(binary_->orig_bytes + 1, data, size);
   }
   void fallback() {
-    ++fell_back;
+    my_counters().fell_back.fetch_add(1, std::memory_order_relaxed);
     atom("fallback");
   }
   void atom(const char *name) {
@@ -272,7 +290,7 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
     outermost_.index = command.index;
   }
   calls_.push_back(Call{std::move(signature), compact});
-  ++started;
+  my_counters().started.fetch_add(1, std::memory_order_relaxed);
   settle(command.op == Op::indirect_call
              ? context_->start_call_indirect(command.index, args, kSlice)
              : context_->start_call(command.name, args, kSlice),
@@ -403,7 +421,7 @@ void FastPath::stop() {
   end_session();
 }
 
-uint64_t fast_calls() { return started.load(); }
-uint64_t fast_fallbacks() { return fell_back.load(); }
+uint64_t fast_calls() { return total(&CounterShard::started); }
+uint64_t fast_fallbacks() { return total(&CounterShard::fell_back); }
 
 } // namespace hb_beamr::driver

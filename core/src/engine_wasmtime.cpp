@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include <sys/mman.h>
@@ -239,11 +240,12 @@ public:
 
   Stack *take(size_t size) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (auto it = free_.begin(); it != free_.end(); ++it)
+      Shard &shard = my_shard();
+      std::lock_guard<std::mutex> lock(shard.mutex);
+      for (auto it = shard.free.begin(); it != shard.free.end(); ++it)
         if ((*it)->size == size) {
           Stack *stack = *it;
-          free_.erase(it);
+          shard.free.erase(it);
           return stack;
         }
     }
@@ -263,9 +265,10 @@ public:
   void give_back(Stack *stack) {
     stack->fresh = false;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (free_.size() < kKept) {
-        free_.push_back(stack);
+      Shard &shard = my_shard();
+      std::lock_guard<std::mutex> lock(shard.mutex);
+      if (shard.free.size() < kKeptPerShard) {
+        shard.free.push_back(stack);
         return;
       }
     }
@@ -291,7 +294,18 @@ public:
   }
 
 private:
-  static constexpr size_t kKept = 32;
+  // Calls on different threads (schedulers) mostly use different shards,
+  // so their locks do not bounce between cores.
+  static constexpr size_t kShards = 8;
+  static constexpr size_t kKeptPerShard = 4;
+  struct alignas(64) Shard {
+    std::mutex mutex;
+    std::vector<Stack *> free;
+  };
+  Shard &my_shard() {
+    const size_t h = std::hash<std::thread::id>()(std::this_thread::get_id());
+    return shards_[h % kShards];
+  }
 
   static uint8_t *memory_of(void *env, size_t *len) {
     auto *stack = static_cast<Stack *>(env);
@@ -303,8 +317,7 @@ private:
     instance().give_back(static_cast<Stack *>(env));
   }
 
-  std::mutex mutex_;
-  std::vector<Stack *> free_;
+  Shard shards_[kShards];
 };
 
 } // namespace
@@ -1210,7 +1223,6 @@ Result<Progress> Instance::poll(SteadyClock::time_point slice_end) {
   self.slice_end = slice_end;
   slice_ticker::enter();
   root.done = wasmtime_call_future_poll(root.future);
-  slice_ticker::leave();
   self.slice_end.reset();
   return innermost();
 }

@@ -26,9 +26,11 @@ struct State {
   std::vector<wasm_engine_t *> engines; // every live engine
   std::thread thread;
   bool stopping = false;
-  // Touched by every slice, so without the mutex: slices in progress, and
+  // Touched by every slice, so without the mutex, and written only when it
+  // changes (a line that every core keeps writing would bounce between the
+  // cores on every call): whether a slice started since the last tick, and
   // whether the thread sleeps (then the first slice must wake it).
-  std::atomic<int> active{0};
+  std::atomic<bool> recent{false};
   std::atomic<bool> sleeping{false};
   std::atomic<bool> running{false};
 };
@@ -46,17 +48,15 @@ void run() {
       // Published before the check, so a slice starting meanwhile either
       // is seen here or sees this and wakes the thread.
       t.sleeping.store(true);
-      t.wake.wait(lock, [&] { return t.stopping || t.active.load() > 0; });
+      t.wake.wait(lock, [&] { return t.stopping || t.recent.load(); });
       t.sleeping.store(false);
       idle = 0;
       continue;
     }
     t.wake.wait_for(lock, kTick, [&] { return t.stopping; });
-    if (t.active.load() == 0) {
-      ++idle;
-      continue;
-    }
-    idle = 0;
+    // Ticks go on for kIdleTicks after the last slice started, far longer
+    // than any slice lasts, so every slice gets its ticks.
+    idle = t.recent.exchange(false) ? 0 : idle + 1;
     // Under the lock: forget() cannot return while its engine is ticked.
     for (wasm_engine_t *engine : t.engines)
       engine::tick(engine);
@@ -80,12 +80,9 @@ void forget(wasm_engine_t *engine) {
 
 void enter() {
   State &t = state();
-  t.active.fetch_add(1);
-  if (t.sleeping.load()) {
-    std::lock_guard<std::mutex> lock(t.mutex);
-    t.wake.notify_one();
-  }
-  // Started by the first slice; after that only the atomics above are used.
+  if (t.recent.load())
+    return; // the ticker runs and will see this slice
+  t.recent.store(true);
   if (!t.running.load()) {
     std::lock_guard<std::mutex> lock(t.mutex);
     if (!t.thread.joinable()) {
@@ -94,10 +91,11 @@ void enter() {
       t.thread = std::thread(run);
       t.running.store(true);
     }
+  } else if (t.sleeping.load()) {
+    std::lock_guard<std::mutex> lock(t.mutex);
+    t.wake.notify_one();
   }
 }
-
-void leave() { state().active.fetch_sub(1); }
 
 void shutdown() {
   State &t = state();
@@ -110,6 +108,7 @@ void shutdown() {
   }
   t.thread.join();
   t.running.store(false);
+  t.recent.store(false);
 }
 
 } // namespace hb_beamr::slice_ticker

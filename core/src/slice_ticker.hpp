@@ -1,10 +1,10 @@
 // Internal: the clock behind time slices of suspendable calls.
 //
 // A suspendable call yields when its slice ends, but an engine only looks at
-// the time when its epoch advances. While any slice runs, the ticker
-// advances the epoch of every live engine once per tick (1 ms); it sleeps
-// after a quiet spell. A slice costs two atomic operations and no lock, so
-// calls on several schedulers do not contend here.
+// the time when its epoch advances. While slices run, the ticker advances
+// the epoch of every live engine once per tick (1 ms); it sleeps after
+// 100 ticks without a new slice. A slice costs one atomic read and no lock,
+// so calls on several schedulers do not contend here.
 #pragma once
 
 #include <wasm.h>
@@ -15,9 +15,8 @@ namespace hb_beamr::slice_ticker {
 void remember(wasm_engine_t *engine);
 void forget(wasm_engine_t *engine);
 
-/// A slice starts / ends. Thread-safe.
+/// A slice starts. Thread-safe.
 void enter();
-void leave();
 
 /// Stops the ticker thread (it starts again with the next enter()). The
 /// runtime calls this when destroyed, so no thread outlives the library.
