@@ -120,6 +120,12 @@ void drv_output(ErlDrvData handle, char *buf, ErlDrvSizeT len) {
       link.send(command.tag, term);
       return;
     }
+    // Commands from anyone but the owner (the instance process) come from
+    // a process whose call the thread runs for it; their replies go back
+    // to that process.
+    const ErlDrvTermData sender = driver_caller(data->port);
+    if (sender != driver_connected(data->port))
+      command.reply_to = sender;
     data->instance->post(std::move(command));
   } catch (const std::bad_alloc &) {
     TermBuffer term;

@@ -75,6 +75,12 @@ public:
   void run() {
     while (std::optional<Command> command = shared_.mailbox.pop()) {
       handle_safely(*command);
+      // Calls that came in during an adopted call, in their order.
+      while (!held_.empty()) {
+        Command next = std::move(held_.front());
+        held_.pop_front();
+        handle_safely(next);
+      }
     }
     set_context(nullptr);
   }
@@ -127,9 +133,11 @@ private:
   // over, else to the port's owner.
   void route(const Tag &tag, const TermBuffer &term) {
     if (adopted_ && adopted_->tag == tag)
-      shared_.link.send_to(adopted_->caller, tag, term);
-    else
-      shared_.link.send(tag, term);
+      return shared_.link.send_to(adopted_->caller, tag, term);
+    for (const Direct &d : direct_)
+      if (d.tag == tag)
+        return shared_.link.send_to(d.caller, tag, term);
+    shared_.link.send(tag, term);
   }
   void reply_error(const Tag &tag, const char *reason) {
     TagSink sink(*this, tag);
@@ -269,6 +277,8 @@ private:
     }
     calls_.push_back(command.tag);
     ++calls_run;
+    if (command.reply_to != 0)
+      direct_.push_back(Direct{command.tag, command.reply_to});
     const bool indirect = command.op == Op::indirect_call;
     Status called;
     if (context_->suspends_calls())
@@ -281,6 +291,15 @@ private:
     const bool late = past_deadline();
     if (outermost)
       deadline_.reset();
+    // The reply still goes to a direct caller; its entry goes after that.
+    struct DirectDone {
+      std::vector<Direct> &direct;
+      bool registered;
+      ~DirectDone() {
+        if (registered)
+          direct.pop_back();
+      }
+    } done{direct_, command.reply_to != 0};
     if (!called)
       return reply_call_failure(called.error(), late, sink);
     reply_results(results, signature.get(), sink);
@@ -431,6 +450,15 @@ private:
       const bool answer =
           command->op == Op::import_response || command->op == Op::import_error;
       if (!answer) {
+        // During an adopted call only its own caller nests calls (it sends
+        // them straight to the port); any other process's call waits for
+        // the adopted call to end, as it would have waited for its caller.
+        const bool call =
+            command->op == Op::call || command->op == Op::indirect_call;
+        if (call && adopted_ && command->reply_to != adopted_->caller) {
+          held_.push_back(std::move(*command));
+          continue;
+        }
         handle_safely(*command); // nested call, memory access, ...
         continue;
       }
@@ -467,6 +495,14 @@ private:
   };
   std::optional<Adopted> adopted_;
   Tag last_adopted_;
+  // Calls in progress that were sent straight to the port, and whom to
+  // answer; calls held back until the adopted call ends.
+  struct Direct {
+    Tag tag;
+    ErlDrvTermData caller;
+  };
+  std::vector<Direct> direct_;
+  std::deque<Command> held_;
   // Commands being handled: 1 for a top-level one, more for those served
   // while a call waits for an import.
   int depth_ = 0;

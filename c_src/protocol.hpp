@@ -148,9 +148,12 @@ struct Command {
   std::vector<Value> values; ///< call args / import results
   std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
                               ///< import_error message
+  /// ErlDrvTermData of the process to answer, if not the port's owner: the
+  /// caller of an adopted call, or the sender of a command sent straight to
+  /// the port (a call nested in an adopted call's import).
+  uint64_t reply_to = 0;
   // adopt only:
   bool indirect = false;   ///< the adopted call is an indirect_call
-  uint64_t reply_to = 0;   ///< ErlDrvTermData of the caller to answer
   int64_t deadline_ns = 0; ///< steady_clock deadline, 0 = none
 };
 

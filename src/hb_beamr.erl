@@ -464,7 +464,14 @@ fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
         {ok, Command} ->
             case control_compact(Port, Command) of
                 fallback ->
-                    relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts);
+                    case get({?MODULE, direct, WASM}) of
+                        Port ->
+                            direct_call(WASM, Port, FuncRef, Args, Timeout,
+                                        ImportFun, State, Opts);
+                        _ ->
+                            relay_call(WASM, FuncRef, Args, Timeout, ImportFun,
+                                       State, Opts)
+                    end;
                 closed ->
                     {error, not_running, State};
                 Reply ->
@@ -472,6 +479,23 @@ fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
             end;
         relay ->
             relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
+    end.
+
+%% A call from the import function of a call that the fast path handed to
+%% the instance thread: it goes straight to the port, whose thread runs it
+%% nested and answers this process directly (calls through the instance
+%% process would wait for the handed-over call to end).
+direct_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
+    case call_command(FuncRef, Args, Timeout) of
+        {ok, Ref, Command} ->
+            MRef = erlang:monitor(port, Port),
+            Chan = {port, WASM, Port},
+            ok = answer(Chan, Command),
+            Result = loop(Chan, Ref, MRef, Args, ImportFun, State, Opts),
+            erlang:demonitor(MRef, [flush]),
+            Result;
+        error ->
+            {error, {invalid_func_ref, FuncRef}, State}
     end.
 
 relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
@@ -698,7 +722,7 @@ loop(Chan, Ref, MRef, Args, ImportFun, State, Opts) ->
         {Source, Ref, {import, Module, Func, ImportArgs, Sig}} ->
             Request = #{instance => WASM, module => Module, func => Func,
                         args => ImportArgs, func_sig => Sig},
-            try invoke(ImportFun, State, Request, Opts) of
+            try invoke_in(Chan, ImportFun, State, Request, Opts) of
                 {ok, Results, NewState} ->
                     case hb_beamr_values:check_results(Sig, Results) of
                         true ->
@@ -726,6 +750,22 @@ loop(Chan, Ref, MRef, Args, ImportFun, State, Opts) ->
             {error, Reason, State};
         {'DOWN', MRef, _, Source, Reason} ->
             {error, down_reason(Reason), State}
+    end.
+
+%% Runs the import function; while it runs a call that talks to the port
+%% directly, its own calls to the instance go to the port directly too.
+invoke_in({relay, _WASM}, ImportFun, State, Request, Opts) ->
+    invoke(ImportFun, State, Request, Opts);
+invoke_in({port, WASM, Port}, ImportFun, State, Request, Opts) ->
+    Key = {?MODULE, direct, WASM},
+    Previous = put(Key, Port),
+    try
+        invoke(ImportFun, State, Request, Opts)
+    after
+        case Previous of
+            undefined -> erase(Key);
+            _ -> put(Key, Previous)
+        end
     end.
 
 invoke(ImportFun, State, Request, _Opts) when is_function(ImportFun, 2) ->

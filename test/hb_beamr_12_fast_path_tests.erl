@@ -27,7 +27,9 @@ fast_path_test_() ->
        fun stop_during_a_long_fast_call/0,
        fun fast_and_thread_calls_interleave/0,
        fun long_call_moves_to_the_thread/0,
-       fun caller_exit_after_the_move_frees_the_instance/0]).
+       fun caller_exit_after_the_move_frees_the_instance/0,
+       fun moved_call_keeps_other_callers_waiting/0,
+       fun moved_call_nests_from_its_import_function/0]).
 
 counters(WASM) ->
     maps:with([fast_calls, fast_fallbacks, thread_calls], info(WASM)).
@@ -245,4 +247,35 @@ caller_exit_after_the_move_frees_the_instance() ->
     receive {'DOWN', MRef, process, Pid, killed} -> ok after 5000 -> error(alive) end,
     Ask = fun(S, #{args := [N]}) -> {ok, [N], S} end,
     ?assertEqual({ok, [2], s}, hb_beamr:call(W, "work_then_ask", [1], Ask, s)),
+    ok = hb_beamr:stop(W).
+
+moved_call_keeps_other_callers_waiting() ->
+    %% A's call moved to the thread and waits in its import; B's call must
+    %% wait for A's call to end, not run nested inside A's import.
+    W = start("work_then_ask"),
+    Self = self(),
+    Slow = fun(S, #{args := [N]}) -> Self ! {asked, self()}, receive go -> ok end, {ok, [N], S} end,
+    A = spawn_link(fun() -> Self ! {a, hb_beamr:call(W, "work_then_ask", [?LONG], Slow, 0)} end),
+    receive {asked, A} -> ok after 20000 -> error(not_asked) end,
+    Echo = fun(S, #{args := [N]}) -> {ok, [N], S + 1} end,
+    spawn_link(fun() -> Self ! {b, hb_beamr:call(W, "work_then_ask", [1], Echo, 0)} end),
+    receive {b, Early} -> error({b_ran_during_a, Early}) after 300 -> ok end,
+    A ! go,
+    ?assertEqual({ok, [?LONG + 1], 0}, receive {a, RA} -> RA after 20000 -> error(a) end),
+    ?assertEqual({ok, [2], 1}, receive {b, RB} -> RB after 5000 -> error(b) end),
+    ok = hb_beamr:stop(W).
+
+moved_call_nests_from_its_import_function() ->
+    %% The import function of a moved call calls the instance again (and
+    %% that call's own import is answered too), and reads its state.
+    W = start("work_then_ask"),
+    Inner = fun(S, #{args := [N]}) -> {ok, [N * 10], S + 1} end,
+    Outer = fun(S, #{instance := I, args := [N]}) when N =:= ?LONG ->
+                    {ok, [R], S2} = hb_beamr:call(I, "work_then_ask", [5], Inner, S + 1),
+                    {ok, [R], S2}
+            end,
+    %% ask(?LONG) = work_then_ask(5) = 5 * 10 + 1 = 51, so the result is 52.
+    ?assertEqual({ok, [52], 2}, hb_beamr:call(W, "work_then_ask", [?LONG], Outer, 0)),
+    %% Afterwards the instance is free for plain fast calls again.
+    ?assertEqual({ok, [71], 1}, hb_beamr:call(W, "work_then_ask", [7], Inner, 0)),
     ok = hb_beamr:stop(W).
