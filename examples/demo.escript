@@ -87,17 +87,17 @@ main(Args) ->
     io:format("~ndone~n").
 
 load_modules(Root) ->
-    %% Compiled from source, so the demo needs no rebar3 build.
+    %% Every module of the application, compiled from source, so the demo
+    %% needs no rebar3 build.
     lists:foreach(
-      fun(Mod) ->
-              Src = filename:join([Root, "src", Mod ++ ".erl"]),
+      fun(Src) ->
               case compile:file(Src, [binary, return_errors]) of
                   {ok, Module, Beam} ->
                       {module, Module} = code:load_binary(Module, Src, Beam);
                   Error ->
                       fail("cannot compile ~s: ~p", [Src, Error])
               end
-      end, ["hb_beamr_values", "hb_beamr_io", "hb_beamr"]).
+      end, filelib:wildcard(filename:join([Root, "src", "*.erl"]))).
 
 env(Name, Default) ->
     case os:getenv(Name) of
