@@ -34,6 +34,12 @@ main(Args) ->
     say("imports: ~p~nexports: ~p", [FacImports, FacExports]),
     {ok, [Result]} = hb_beamr:call(Fac, "fac", [5.0]),
     say("fac(5.0) = ~p", [Result]),
+    %% Where calls ran: on the caller's scheduler (fast path, on engines
+    %% that can suspend a call) or on the instance's thread.
+    {ok, Info} = hb_beamr:request(Fac, info, []),
+    say("engine ~p: ~p call(s) on the fast path, ~p on instance threads",
+        [proplists:get_value(engine, Info), proplists:get_value(fast_calls, Info),
+         proplists:get_value(thread_calls, Info)]),
     ok = hb_beamr:stop(Fac),
 
     step("2. pow.wasm: my_lib.mul is answered in Erlang"),
