@@ -279,3 +279,57 @@ moved_call_nests_from_its_import_function() ->
     %% Afterwards the instance is free for plain fast calls again.
     ?assertEqual({ok, [71], 1}, hb_beamr:call(W, "work_then_ask", [7], Inner, 0)),
     ok = hb_beamr:stop(W).
+
+fuzz_fast_path_commands_test() ->
+    %% Random mutations of valid fast-path commands, and garbage, sent to
+    %% every control op: each gets a reply (or badarg for an unknown op),
+    %% never a crash, and the instance works afterwards.
+    W = start("pow"),
+    {ok, Port} = hb_beamr_ports:lookup(W),
+    rand:seed(exsss, {7, 8, 9}),
+    Seeds = [<<0, 0:64, 3:32, "pow", 2, 2.0:64/float, 0, 3:64>>,
+             <<1, 0:64, 0:64, 0, 1:64>>,
+             term_to_binary({call, make_ref(), <<"pow">>, [2.0, 3]}),
+             term_to_binary({import_response, x, [1.0]}),
+             term_to_binary({read, make_ref(), 0, 16})],
+    lists:foreach(
+      fun(I) ->
+              Seed = lists:nth(rand:uniform(length(Seeds)), Seeds),
+              Pos = rand:uniform(byte_size(Seed)) - 1,
+              <<Before:Pos/binary, _, After/binary>> = Seed,
+              Mutant = case I rem 5 of
+                           0 -> garbage(rand:uniform(40));
+                           _ -> <<Before/binary, (rand:uniform(256) - 1), After/binary>>
+                       end,
+              Op = rand:uniform(4),
+              Reply = erlang:port_control(Port, Op, Mutant),
+              ?assert(is_binary(Reply)),
+              settle(W, Port, Reply)
+      end, lists:seq(1, 500)),
+    ?assertEqual({ok, [8.0], 3}, hb_beamr:call(W, "pow", [2.0, 3], fun mul/2, 0)),
+    ok = hb_beamr:stop(W).
+
+garbage(N) ->
+    list_to_binary([rand:uniform(256) - 1 || _ <- lists:seq(1, N)]).
+
+%% A mutant that happened to start a call leaves it suspended: finish it so
+%% the next mutant finds the instance free.
+settle(W, Port, <<1, Term/binary>>) ->
+    case binary_to_term(Term) of
+        {import, _, _, _, _} ->
+            Next = erlang:port_control(Port, 2, term_to_binary({import_error, x, <<"fuzz">>})),
+            settle(W, Port, Next);
+        yield ->
+            settle(W, Port, erlang:port_control(Port, 3, <<>>));
+        {moved, Tag} ->
+            receive {Port, Tag, {import, _, _, _, _}} ->
+                    port_command(Port, term_to_binary({import_error, Tag, <<"fuzz">>})),
+                    receive {Port, Tag, _} -> ok after 5000 -> error(no_final) end;
+                {Port, Tag, _} -> ok
+            after 5000 -> error(no_reply)
+            end;
+        _ ->
+            ok
+    end;
+settle(_W, _Port, _Reply) ->
+    ok.
