@@ -1,5 +1,7 @@
 // The driver's wire protocol: commands from Erlang (term_to_binary output)
 // decoded into typed structs, and replies encoded in external term format.
+// These commands arrive with port_command (the instance thread's path); the
+// fast path's port_control commands are in fast_path.hpp and compact.hpp.
 //
 // Commands (every one carries a Tag, usually a reference, echoed in replies):
 //   {init, Tag, Wasm :: binary(), wasm | aot}

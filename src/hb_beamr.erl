@@ -102,7 +102,9 @@
 %%%
 %%% Below this API, {@link wasm_send/2} speaks the driver's protocol
 %%% directly: commands are tuples `{Op, Tag, ...}' (see c_src/protocol.hpp)
-%%% and every reply comes back as `{WASM, Tag, Reply}'.
+%%% and every reply comes back as `{WASM, Tag, Reply}'. Such commands always
+%%% take the instance thread's path; the fast path's `port_control'
+%%% commands are internal (c_src/fast_path.hpp).
 -module(hb_beamr).
 
 -export([load_driver/0, start/1, start/2, start/3, compile/1]).
