@@ -331,15 +331,9 @@ Status Context::run_call(const FuncSig &sig,
     results.push_back(zero_value(t));
   const bool top_level = call_depth_ == 0;
   if (top_level) {
-    if (stop_requested_.exchange(false))
-      return fail(make_error(ErrorKind::interrupted,
-                             "interrupted before the call started"));
-    if (options_.fuel_per_call > 0)
-      if (Status fuel = instance_->set_fuel(options_.fuel_per_call); !fuel)
-        return fail(fuel.error());
-    if (call_timeout_ms_ > 0)
-      watchdog::arm(this, watchdog::Clock::now() +
-                              std::chrono::milliseconds(call_timeout_ms_));
+    if (Status ready = prepare_top_level_call(); !ready)
+      return ready;
+    arm_time_limit();
   }
   State before = state_;
   state_ = State::running_export;
@@ -362,6 +356,22 @@ Status Context::run_call(const FuncSig &sig,
   if (!status)
     return fail(status.error());
   return status;
+}
+
+Status Context::prepare_top_level_call() {
+  if (stop_requested_.exchange(false))
+    return fail(make_error(ErrorKind::interrupted,
+                           "interrupted before the call started"));
+  if (options_.fuel_per_call > 0)
+    if (Status fuel = instance_->set_fuel(options_.fuel_per_call); !fuel)
+      return fail(fuel.error());
+  return {};
+}
+
+void Context::arm_time_limit() {
+  if (call_timeout_ms_ > 0)
+    watchdog::arm(this, watchdog::Clock::now() +
+                            std::chrono::milliseconds(call_timeout_ms_));
 }
 
 Status Context::top_level_outcome(Status status) {
@@ -434,19 +444,13 @@ Context::begin_suspendable(std::string_view name, uint64_t index,
   if (!args_match(*sig, args))
     return fail(make_error(ErrorKind::invalid_argument,
                            describe_sig_mismatch(*sig, args)));
-  if (top_level) {
-    if (stop_requested_.exchange(false))
-      return fail(make_error(ErrorKind::interrupted,
-                             "interrupted before the call started"));
-    if (options_.fuel_per_call > 0)
-      if (Status fuel = instance_->set_fuel(options_.fuel_per_call); !fuel)
-        return fail(fuel.error());
-  }
+  if (top_level)
+    if (Status ready = prepare_top_level_call(); !ready)
+      return ready.error();
   if (Status begun = instance_->begin(name, index, args.data()); !begun)
     return fail(begun.error());
-  if (top_level && call_timeout_ms_ > 0)
-    watchdog::arm(this, watchdog::Clock::now() +
-                            std::chrono::milliseconds(call_timeout_ms_));
+  if (top_level)
+    arm_time_limit();
   state_ = State::running_export;
   return run_slice(slice);
 }

@@ -286,6 +286,10 @@ private:
   Result<CallProgress> run_slice(std::chrono::microseconds slice);
   // Settles a finished innermost call: its results or its error.
   Result<CallProgress> settle_finished();
+  // Before a top-level call: a stop requested meanwhile fails it, and its
+  // fuel is refilled. Then its time limit, if any, is armed.
+  Status prepare_top_level_call();
+  void arm_time_limit();
   // The error a top-level call ends with, once its time limit and stop
   // requests are taken into account (clears them).
   Status top_level_outcome(Status status);
