@@ -107,7 +107,9 @@ private:
   // as soon as it has its reply could find the thread still busy and fall
   // back needlessly.
   void finishing() {
-    if (depth_ == 1)
+    // Not while calls held back during an adopted call still wait: this
+    // thread runs them next, without going through the mailbox.
+    if (depth_ == 1 && held_.empty())
       shared_.mailbox.idle_now();
   }
 
