@@ -98,10 +98,10 @@ bool decode_compact_call(const char *buf, size_t len, Command &out) {
   return false;
 }
 
-void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
-                            const std::vector<ValType> &types) {
-  out.reserve(out.size() + 1 + types.size() * kValueSize);
-  out.push_back(static_cast<char>(kCompactResults));
+namespace {
+void put_values(std::vector<char> &out, const wasm_val_t *values,
+                const std::vector<ValType> &types) {
+  out.reserve(out.size() + types.size() * kValueSize);
   for (size_t k = 0; k < types.size(); ++k) {
     const wasm_val_t &v = values[k];
     switch (types[k]) {
@@ -121,6 +121,35 @@ void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
     default: put_value(out, 7, 0); break;
     }
   }
+}
+} // namespace
+
+void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
+                            const std::vector<ValType> &types) {
+  out.push_back(static_cast<char>(kCompactResults));
+  put_values(out, values, types);
+}
+
+void encode_compact_import(std::vector<char> &out, uint32_t index,
+                           const wasm_val_t *args,
+                           const std::vector<ValType> &types) {
+  out.push_back(static_cast<char>(kCompactImport));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((index >> shift) & 0xff));
+  put_values(out, args, types);
+}
+
+bool decode_compact_answer(const char *buf, size_t len, Command &out) {
+  if (!is_compact_answer(buf, len))
+    return false;
+  if (static_cast<unsigned char>(buf[0]) == kCompactReject) {
+    out.op = Op::import_error;
+    out.bytes.assign(buf + 1, buf + len);
+    return true;
+  }
+  out.op = Op::import_response;
+  return read_values(reinterpret_cast<const unsigned char *>(buf) + 1, len - 1,
+                     out.values);
 }
 
 } // namespace hb_beamr::driver

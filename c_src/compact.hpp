@@ -8,6 +8,10 @@
 //   call        <<0, TimeoutMs:64, Len:32, Name:Len/binary, Values/binary>>
 //   indirect    <<1, TimeoutMs:64, Index:64, Values/binary>>
 //   results     <<2, Values/binary>>        (a reply: {ok, Results})
+//   import      <<3, Index:32, Values/binary>>  (a reply: the call waits for
+//               import number Index, module order, called with Values)
+//   answer      <<4, Values/binary>>        (the import's results)
+//               <<5, Message/binary>>       (the import traps with Message)
 //   value       <<Code, Payload:64>>, Code:
 //                 0 integer in Payload as a signed 64-bit integer
 //                 1 integer 2^63..2^64-1 in Payload unsigned
@@ -34,6 +38,9 @@ namespace hb_beamr::driver {
 constexpr unsigned char kCompactCall = 0;
 constexpr unsigned char kCompactIndirect = 1;
 constexpr unsigned char kCompactResults = 2;
+constexpr unsigned char kCompactImport = 3;
+constexpr unsigned char kCompactAnswer = 4;
+constexpr unsigned char kCompactReject = 5;
 
 /// Whether `buf` holds a compact command rather than an external term.
 inline bool is_compact(const char *buf, size_t len) {
@@ -48,5 +55,20 @@ bool decode_compact_call(const char *buf, size_t len, Command &out);
 /// Appends <<kCompactResults, Values>> for `types.size()` values.
 void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
                             const std::vector<ValType> &types);
+
+/// Appends <<kCompactImport, Index:32, Values>> for an import's arguments.
+void encode_compact_import(std::vector<char> &out, uint32_t index,
+                           const wasm_val_t *args,
+                           const std::vector<ValType> &types);
+
+/// Whether `buf` holds a compact import answer.
+inline bool is_compact_answer(const char *buf, size_t len) {
+  return len > 0 && (static_cast<unsigned char>(buf[0]) == kCompactAnswer ||
+                     static_cast<unsigned char>(buf[0]) == kCompactReject);
+}
+
+/// Decodes a compact answer into `out` (import_response with values, or
+/// import_error with the message in bytes). False if malformed.
+bool decode_compact_answer(const char *buf, size_t len, Command &out);
 
 } // namespace hb_beamr::driver

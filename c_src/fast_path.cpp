@@ -299,7 +299,10 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
 
 void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
   Command command;
-  if (!decode_command(buf, len, command) ||
+  const bool decoded = is_compact_answer(buf, len)
+                           ? decode_compact_answer(buf, len, command)
+                           : decode_command(buf, len, command);
+  if (!decoded ||
       (command.op != Op::import_response && command.op != Op::import_error))
     return reply_error(sink, "badarg");
   if (!is_session_caller() || !context_->pending_import())
@@ -332,6 +335,15 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
       return sink.atom("yield");
     }
     const ImportRequest request = *context_->pending_import();
+    if (calls_.back().compact) {
+      // The caller knows the module's imports: the number is enough.
+      std::vector<char> reply;
+      const auto index =
+          static_cast<uint32_t>(request.import - context_->imports().data());
+      encode_compact_import(reply, index, request.args->data(),
+                            request.import->func.params);
+      return sink.compact(reply);
+    }
     TermBuffer term;
     encode_import_request(term, *request.import, request.args->data());
     return sink.term(term);

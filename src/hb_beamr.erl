@@ -453,6 +453,7 @@ control(Port, Op, Term) ->
 
 control_reply(<<1, Reply/binary>>) -> binary_to_term(Reply);
 control_reply(<<2, Values/binary>>) -> {ok, from_compact(Values)};
+control_reply(<<3, Index:32, Args/binary>>) -> {import_at, Index, from_compact(Args)};
 control_reply(<<0, Data/binary>>) -> {ok, Data};
 control_reply(_) -> {error, enomem}.
 
@@ -551,34 +552,35 @@ from_compact(<<8, _:64, Rest/binary>>) -> [ref | from_compact(Rest)];
 from_compact(<<_, _:64, Rest/binary>>) -> [v128 | from_compact(Rest)].
 
 control_compact(Port, Command) ->
-    try erlang:port_control(Port, ?CTL_CALL, Command) of
+    control_raw(Port, ?CTL_CALL, Command).
+
+control_raw(Port, Op, Binary) ->
+    try erlang:port_control(Port, Op, Binary) of
         Reply -> control_reply(Reply)
     catch
         error:badarg -> closed
     end.
 
-fast_loop(WASM, Port, Ref, {import, Module, Func, ImportArgs, Sig}, Args,
+%% Imports is the module's import list as a tuple, fetched once per call
+%% when its first import in the compact encoding names one by number.
+fast_loop(WASM, Port, Imports, {import, Module, Func, ImportArgs, Sig}, Args,
           ImportFun, State, Opts) ->
-    Request = #{instance => WASM, module => Module, func => Func,
-                args => ImportArgs, func_sig => Sig},
-    try invoke(ImportFun, State, Request, Opts) of
-        {ok, Results, NewState} ->
-            case hb_beamr_values:check_results(Sig, Results) of
-                true ->
-                    Next = control(Port, ?CTL_ANSWER,
-                                   {import_response, answer, Results}),
-                    fast_loop(WASM, Port, Ref, Next, Args, ImportFun, NewState, Opts);
-                false ->
-                    fast_abort(Port, <<"invalid import result">>),
-                    {error, {invalid_import_result, Module, Func, Results}, NewState}
-            end;
-        Other ->
-            fast_abort(Port, <<"bad import function return">>),
-            {error, {bad_import_return, Other}, State}
-    catch
-        Class:Reason:Stack ->
-            fast_abort(Port, <<"import function raised">>),
-            {error, Class, Reason, Stack, State}
+    fast_import(WASM, Port, Imports, {Module, Func, Sig}, ImportArgs, term, Args,
+                ImportFun, State, Opts);
+fast_loop(WASM, Port, Imports0, {import_at, Index, ImportArgs}, Args, ImportFun,
+          State, Opts) ->
+    Imports = case Imports0 of
+                  none -> hb_beamr_ports:imports(WASM);
+                  _ -> Imports0
+              end,
+    case Index < tuple_size(Imports) of
+        true ->
+            fast_import(WASM, Port, Imports, element(Index + 1, Imports),
+                        ImportArgs, compact, Args, ImportFun, State, Opts);
+        false ->
+            %% The instance has gone (its entry with it) while we called.
+            fast_abort(Port, <<"instance stopped">>),
+            {error, stopped, State}
     end;
 fast_loop(WASM, Port, Ref, yield, Args, ImportFun, State, Opts) ->
     %% The slice is over: let the other processes of this scheduler run.
@@ -603,6 +605,36 @@ fast_loop(_WASM, _Port, _Ref, {error, Reason}, _Args, _ImportFun, State, _Opts) 
 fast_loop(_WASM, _Port, _Ref, closed, _Args, _ImportFun, State, _Opts) ->
     {error, stopped, State}.
 
+fast_import(WASM, Port, Imports, {Module, Func, Sig}, ImportArgs, Encoding, Args,
+            ImportFun, State, Opts) ->
+    Request = #{instance => WASM, module => Module, func => Func,
+                args => ImportArgs, func_sig => Sig},
+    try invoke(ImportFun, State, Request, Opts) of
+        {ok, Results, NewState} ->
+            case hb_beamr_values:check_results(Sig, Results) of
+                true ->
+                    Next = answer_import(Port, Encoding, Results),
+                    fast_loop(WASM, Port, Imports, Next, Args, ImportFun, NewState,
+                              Opts);
+                false ->
+                    fast_abort(Port, <<"invalid import result">>),
+                    {error, {invalid_import_result, Module, Func, Results}, NewState}
+            end;
+        Other ->
+            fast_abort(Port, <<"bad import function return">>),
+            {error, {bad_import_return, Other}, State}
+    catch
+        Class:Reason:Stack ->
+            fast_abort(Port, <<"import function raised">>),
+            {error, Class, Reason, Stack, State}
+    end.
+
+%% The import's results, in the encoding its request came in.
+answer_import(Port, term, Results) ->
+    control(Port, ?CTL_ANSWER, {import_response, answer, Results});
+answer_import(Port, compact, Results) ->
+    control_raw(Port, ?CTL_ANSWER, <<4, (compact_values(Results))/binary>>).
+
 %% Makes the pending import trap and lets the call unwind, so the instance is
 %% free again when the caller gets its error.
 fast_abort(Port, Message) ->
@@ -610,6 +642,8 @@ fast_abort(Port, Message) ->
                 Message).
 
 fast_unwind(Port, {import, _, _, _, _}, Message) ->
+    fast_abort(Port, Message);
+fast_unwind(Port, {import_at, _, _}, Message) ->
     fast_abort(Port, Message);
 fast_unwind(Port, yield, Message) ->
     fast_unwind(Port, control(Port, ?CTL_RESUME, resume), Message);
@@ -987,7 +1021,16 @@ from_port(Tag, {import, _, _, _, _} = Request, W) ->
             forward(Tag, Request, W),
             W#w{awaiting = (W#w.awaiting)#{Tag => true}}
     end;
+from_port(Tag, {ok, Imports, _Exports} = Reply, W = #w{init_tag = Tag}) ->
+    %% Before the caller learns of the instance: fast calls name their
+    %% imports by number in this list.
+    ok = hb_beamr_ports:set_imports(
+           self(), list_to_tuple([{M, N, S} || {_Kind, M, N, S} <- Imports])),
+    from_port_reply(Tag, Reply, W);
 from_port(Tag, Reply, W) ->
+    from_port_reply(Tag, Reply, W).
+
+from_port_reply(Tag, Reply, W) ->
     case maps:is_key(Tag, W#w.abandoned) of
         true -> ok;
         false -> forward(Tag, Reply, W)

@@ -7,7 +7,7 @@
 %%% instance process that dies without unregistering (one that is killed).
 -module(hb_beamr_ports).
 
--export([register/2, unregister/1, lookup/1]).
+-export([register/2, unregister/1, lookup/1, set_imports/2, imports/1]).
 
 -define(TABLE, hb_beamr_ports).
 
@@ -15,9 +15,26 @@
 -spec register(pid(), port()) -> ok.
 register(WASM, Port) ->
     ok = ensure_owner(),
-    true = ets:insert(?TABLE, {WASM, Port}),
+    true = ets:insert(?TABLE, {WASM, Port, {}}),
     ?TABLE ! {watch, WASM},
     ok.
+
+%% @doc Records the module's imports, in module order, as
+%% `{Module, Name, Signature}' tuples (the fast path names imports by
+%% number).
+-spec set_imports(pid(), tuple()) -> ok.
+set_imports(WASM, Imports) ->
+    _ = ets:update_element(?TABLE, WASM, {3, Imports}),
+    ok.
+
+%% @doc The imports recorded for `WASM' (an empty tuple if none are).
+-spec imports(pid()) -> tuple().
+imports(WASM) ->
+    try
+        ets:lookup_element(?TABLE, WASM, 3)
+    catch
+        error:badarg -> {}
+    end.
 
 %% @doc Forgets `WASM''s port (before the port closes).
 -spec unregister(pid()) -> ok.
