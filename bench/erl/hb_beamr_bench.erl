@@ -70,10 +70,10 @@ run(Ctx = #{groups := Groups}) ->
 
 bench(call, Ctx = #{fac := Fac}) ->
     Fast = budget(5, 15, 4),
-    %% Floor: a local Erlang message round trip.
+    %% Floor: a local Erlang message round trip, measured below in turns
+    %% with the fast-path call it is the floor of.
     Echo = spawn_link(fun echo/0),
-    row(Ctx, call, erl_msg_rtt, sample(fun() -> echo_rtt(Echo) end, 20000, Fast)),
-    Echo ! stop,
+    Rtt = fun() -> echo_rtt(Echo) end,
     %% Floor: an empty round trip through a port of our driver ({ping, Tag},
     %% answered in the driver's output callback), and port_control.
     Port = open_driver_port(),
@@ -91,15 +91,20 @@ bench(call, Ctx = #{fac := Fac}) ->
     %% always goes instance process -> driver -> instance thread and back (the
     %% path of every call before the fast path). The detail field says which
     %% path the calls took, from the driver's counters.
-    Calls = [{call_fac, fun() -> {ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) end},
-             {call_fac_thread,
-              fun() -> {ok, [120.0]} = thread_call(W, <<"fac">>, [5.0], none) end}],
-    lists:foreach(
-      fun({Name, Call}) ->
-              _ = [Call() || _ <- lists:seq(1, 1000)],
-              {Times, Path} = with_path(Port, fun() -> sample(Call, 5000, Fast) end),
-              row(Ctx, call, Name, Times, Path)
-      end, Calls),
+    FastCall = fun() -> {ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) end,
+    ThreadCall = fun() -> {ok, [120.0]} = thread_call(W, <<"fac">>, [5.0], none) end,
+    _ = [FastCall() || _ <- lists:seq(1, 1000)],
+    %% In turns, so that a burst of load on this shared machine hits both
+    %% the figure and its floor.
+    {{RttTimes, CallTimes}, CallPath} =
+        with_path(Port, fun() -> sample_pair(Rtt, 20000, FastCall, 5000, Fast) end),
+    row(Ctx, call, erl_msg_rtt, RttTimes),
+    row(Ctx, call, call_fac, CallTimes, CallPath),
+    _ = [ThreadCall() || _ <- lists:seq(1, 1000)],
+    {ThreadTimes, ThreadPath} =
+        with_path(Port, fun() -> sample(ThreadCall, 5000, Fast) end),
+    row(Ctx, call, call_fac_thread, ThreadTimes, ThreadPath),
+    Echo ! stop,
     ok = hb_beamr:stop(W),
     %% Concurrent callers on separate instances; the floor is as many
     %% concurrent pingers on separate ports. One caller alone, and the
@@ -132,16 +137,24 @@ bench(import, Ctx) ->
     %% The same loop by both paths, as for calls: hb_beamr:call/5 (the fast
     %% path) and the raw protocol (every import a round trip between the
     %% instance thread and this process, through the instance process).
-    Loops = [{import_erl, fun() -> {ok, [N], 0} = hb_beamr:call(W, "loop", [N], Tick, 0) end},
-             {import_erl_thread,
-              fun() -> {ok, [N]} = thread_call(W, <<"loop">>, [N], Tick) end}],
-    lists:foreach(
-      fun({Name, Loop}) ->
-              Loop(),
-              {Times, Path} = with_path(
-                                Probe, fun() -> sample(Loop, 1, budget(5, 15, 6)) end),
-              row(Ctx, import, Name, [T / N || T <- Times], Path)
-      end, Loops),
+    FastLoop = fun() -> {ok, [N], 0} = hb_beamr:call(W, "loop", [N], Tick, 0) end,
+    ThreadLoop = fun() -> {ok, [N]} = thread_call(W, <<"loop">>, [N], Tick) end,
+    %% The floor (an Erlang message round trip) in turns with the fast path,
+    %% as for calls.
+    Echo = spawn_link(fun echo/0),
+    FastLoop(),
+    {{RttTimes, LoopTimes}, FastPath} =
+        with_path(Probe, fun() ->
+                                 sample_pair(fun() -> echo_rtt(Echo) end, 20000,
+                                             FastLoop, 1, budget(5, 15, 6))
+                         end),
+    Echo ! stop,
+    row(Ctx, import, erl_msg_rtt_import, RttTimes),
+    row(Ctx, import, import_erl, [T / N || T <- LoopTimes], FastPath),
+    ThreadLoop(),
+    {ThreadTimes, ThreadPath} =
+        with_path(Probe, fun() -> sample(ThreadLoop, 1, budget(5, 15, 6)) end),
+    row(Ctx, import, import_erl_thread, [T / N || T <- ThreadTimes], ThreadPath),
     port_close(Probe),
     ok = hb_beamr:stop(W);
 
@@ -471,6 +484,15 @@ sample(Fun, Inner, Budget) ->
                         repeat(Fun, Inner),
                         seconds(erlang:monotonic_time() - T0) / Inner
                 end, Budget).
+
+%% sample/3 of two operations in turns (one repetition of A, one of B, ...),
+%% so that both see the same load; {TimesA, TimesB}.
+sample_pair(FunA, InnerA, FunB, InnerB, Budget) ->
+    Pairs = sample_self(fun() ->
+                                {hd(sample(FunA, InnerA, {1, 1, 0})),
+                                 hd(sample(FunB, InnerB, {1, 1, 0}))}
+                        end, Budget),
+    lists:unzip(Pairs).
 
 %% As sample/3, with a garbage collection before each repetition (untimed),
 %% so large binaries from the last one are freed.

@@ -38,7 +38,7 @@ rows() ->
      %% Issue 7's target for the fast path: at most 5 Erlang message round
      %% trips per call.
      {"1b", "call fac(5.0), 1 caller", "call_fac", "erl_msg_rtt",
-      "Erlang message round trip", call, {ratio, 5}},
+      "Erlang message round trip (measured in turns)", call, {ratio, 5}},
      {"1c", "ping via the instance's process", "instance_ping", "port_ping",
       "empty port round trip (ping)", call, none},
      {"1d", "call fac(5.0), 1 caller", "call_fac", "native_call_fac",
@@ -66,10 +66,10 @@ rows() ->
      {"2b", "import answered in Erlang, per import", "import_erl", "import_native",
       "same loop, import answered in C++", call, none},
      %% Issue 7's target for the fast path, as for calls (row 1b).
-     {"2c", "import answered in Erlang, per import", "import_erl", "erl_msg_rtt",
-      "Erlang message round trip", call, {ratio, 5}},
+     {"2c", "import answered in Erlang, per import", "import_erl", "erl_msg_rtt_import",
+      "Erlang message round trip (measured in turns)", call, {ratio, 5}},
      {"2d", "import answered in Erlang, via the instance thread", "import_erl_thread",
-      "erl_msg_rtt", "Erlang message round trip", call, none},
+      "erl_msg_rtt_import", "Erlang message round trip", call, none},
      {"2e", "import answered in Erlang, per import", "import_erl", "import_erl_thread",
       "same loop via the instance thread", call, none},
      {"3a", "sha256 over 64 MiB", "sha256_wasm", "sha256_native",
