@@ -78,6 +78,8 @@ bool decode_compact_call(const char *buf, size_t len, Command &out) {
   if (len < 9)
     return false;
   out.timeout_ms = read_be64(p + 1);
+  if (out.timeout_ms > kMaxTimeoutMs)
+    out.timeout_ms = 0;
   if (p[0] == kCompactCall) {
     if (len < 13)
       return false;

@@ -17,8 +17,6 @@ using Clock = std::chrono::steady_clock;
 // Memory commands moving more than this fall back to the instance thread
 // when it is free, so a scheduler never copies a large memory image.
 constexpr uint64_t kInlineBytes = uint64_t{1} << 20;
-// As in instance_thread.cpp: longer time limits mean none.
-constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
 
 // Counters bumped on every call from every scheduler: one per shard, on
 // lines of their own, so that schedulers do not take turns owning one line.
@@ -278,8 +276,7 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
     return;
   }
   if (!nested) {
-    const uint64_t limit =
-        command.timeout_ms > kMaxTimeoutMs ? 0 : command.timeout_ms;
+    const uint64_t limit = command.timeout_ms;
     context_->set_call_timeout(limit);
     if (limit > 0)
       deadline_ = Clock::now() + std::chrono::milliseconds(limit);

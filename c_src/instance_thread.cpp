@@ -32,9 +32,6 @@ constexpr uint64_t kMaxWasmStackBytes = kMaxThreadStackBytes - kHostStackBytes;
 // leaving it to finish on its own. Interrupted WebAssembly stops within
 // microseconds; stop runs on a scheduler, so this stays short.
 constexpr auto kStopGrace = std::chrono::milliseconds(500);
-// Call time limits longer than this (about 35 years) mean "no limit"; the
-// core's clock could not represent their deadline.
-constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
 
 using Clock = std::chrono::steady_clock;
 
@@ -270,8 +267,7 @@ private:
     // Only an outermost call's time limit counts; nested calls run within it.
     const bool outermost = calls_.empty();
     if (outermost) {
-      const uint64_t limit =
-          command.timeout_ms > kMaxTimeoutMs ? 0 : command.timeout_ms;
+      const uint64_t limit = command.timeout_ms;
       context_->set_call_timeout(limit);
       deadline_.reset();
       if (limit > 0)

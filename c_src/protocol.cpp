@@ -399,8 +399,13 @@ bool decode_options(Reader &in, ContextOptions &out) {
 
 // A call's time limit: milliseconds or `infinity` (0).
 bool decode_timeout(Reader &in, uint64_t &out) {
-  if (in.is_integer())
-    return in.unsigned64(out);
+  if (in.is_integer()) {
+    if (!in.unsigned64(out))
+      return false;
+    if (out > kMaxTimeoutMs)
+      out = 0;
+    return true;
+  }
   std::string name;
   if (!in.atom(name) || name != "infinity")
     return false;

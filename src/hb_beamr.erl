@@ -465,7 +465,7 @@ control_reply(_) -> {error, enomem}.
 fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
     case compact_call(FuncRef, Args, Timeout) of
         {ok, Command} ->
-            case control_compact(Port, Command) of
+            case control_raw(Port, ?CTL_CALL, Command) of
                 fallback ->
                     case get({?MODULE, direct, WASM}) of
                         Port ->
@@ -550,9 +550,6 @@ from_compact(<<5, _:64, Rest/binary>>) -> [neg_infinity | from_compact(Rest)];
 from_compact(<<6, _:64, Rest/binary>>) -> [null | from_compact(Rest)];
 from_compact(<<8, _:64, Rest/binary>>) -> [ref | from_compact(Rest)];
 from_compact(<<_, _:64, Rest/binary>>) -> [v128 | from_compact(Rest)].
-
-control_compact(Port, Command) ->
-    control_raw(Port, ?CTL_CALL, Command).
 
 control_raw(Port, Op, Binary) ->
     try erlang:port_control(Port, Op, Binary) of
