@@ -1,15 +1,20 @@
-//! Re-exports the engine's C API so that Cargo links it into one static
-//! library (`libhb_beamr_engine.a`) for CMake. No code of our own lives here.
+//! The engine behind hb_beamr as one static library (`libhb_beamr_engine.a`)
+//! for CMake: the engine's C API, plus our own module rewriter (`rewrite`,
+//! exported to C by `ffi`), which lets Wasmtime load modules that use the
+//! legacy exception-handling instructions. The rewriter is built for both
+//! engines, so that its tests run without compiling Wasmtime.
 
 #[cfg(all(feature = "wasmtime", feature = "wamr"))]
 compile_error!("features `wasmtime` and `wamr` are mutually exclusive: pick one engine");
 #[cfg(not(any(feature = "wasmtime", feature = "wamr")))]
 compile_error!("enable exactly one engine feature: `wasmtime` or `wamr`");
 
+pub mod ffi;
+pub mod rewrite;
+
 #[cfg(feature = "wasmtime")]
 pub use wasmtime_c_api::*;
 
-// WAMR's C API (wasm.h and wasm_export.h) is plain C in libiwasm.a; naming the
-// crate is enough for Cargo to archive that library into ours.
-#[cfg(feature = "wamr")]
-pub use wamrx_sys::*;
+// WAMR itself is built by CMake (engine/CMakeLists.txt) from the sources that
+// wamrx-sys ships; with the `wamr` feature this crate carries only the
+// rewriter, so there is nothing of WAMR's to re-export here.
