@@ -76,18 +76,16 @@ missing_reason(Feature) ->
     missing_reason(engine(), Feature).
 
 %% Mirrors engine_supports() of the C++ suite (core/test/test_support.cpp).
-missing_reason(wamr, fuel) ->
-    "this WAMR build has no instruction metering";
+%% WAMR (the classic interpreter) has memory64 and fuel.
 missing_reason(wamr, deterministic) ->
     "this WAMR build does not canonicalize NaNs";
 missing_reason(wamr, table_limits) ->
     "WAMR cannot hold a table below its declared maximum";
 missing_reason(wamr, aot) ->
-    "this WAMR build has no AOT loader: precompiled modules are unsupported";
-missing_reason(wamr, memory64) ->
-    "WAMR's fast interpreter has no memory64";
+    "this WAMR build has no AOT loader (WAMR cannot combine it with exception "
+    "handling): precompiled modules are unsupported";
 missing_reason(wamr, simd) ->
-    "this WAMR build leaves SIMD out";
+    "WAMR's classic interpreter has no SIMD";
 missing_reason(wamr, fast_path) ->
     "WAMR cannot suspend a call, so every call runs on the instance thread";
 missing_reason(_, _) ->

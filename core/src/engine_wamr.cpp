@@ -1,9 +1,10 @@
 // The WAMR engine adapter.
 //
-// WAMR (wamrx-sys: the fast interpreter, no AOT, no JIT) behind the same seam
-// as Wasmtime, through WAMR's own wasm.h (wasm_c_api.h) plus wasm_export.h
-// where wasm.h has nothing. Everything WAMR does differently from the Wasm C
-// API, or from Wasmtime, is handled here:
+// WAMR 2.4's classic interpreter (built by engine/wamr/ with memory64, legacy
+// exception handling, instruction metering and the thread manager; no AOT, no
+// JIT) behind the same seam as Wasmtime, through WAMR's own wasm.h
+// (wasm_c_api.h) plus wasm_export.h where wasm.h has nothing. Everything WAMR
+// does differently from the Wasm C API, or from Wasmtime, is handled here:
 //
 // - The engine is a reference-counted process singleton; deleting the last
 //   reference tears the whole runtime down. Every EnginePtr is one reference,
@@ -23,42 +24,67 @@
 //   own execution environment), not wasm_func_call; see call_raw(). A trap
 //   stays pending on the instance, so after a call made from a host function
 //   fails, the adapter clears it (else the caller would trap too).
-// - The host cannot grow a memory (wasm_memory_grow always fails), and a
-//   start function runs inside instantiation, out of reach. Both are solved
-//   by rewriting the module at load (see "Helpers" below); the helpers are
-//   hidden from every listing and lookup.
-// - Interruption: only WAMR's thread manager (cargo feature `thread-mgr`)
-//   makes the fast interpreter check for termination, at every branch and
-//   call. interrupt() calls wasm_runtime_terminate, which fails the running
-//   call with "terminated by user"; the next call clears it, so the instance
-//   stays usable (state TRAPPED, like Wasmtime). interrupt_all() reaches the
-//   start functions running in create(). A module the adapter cannot rewrite
-//   runs its start function inside instantiation, where it cannot be stopped.
-//   The thread manager also sets aside part of the shadow stack (the "aux
-//   stack" in linear memory) that WAMR finds in a module exporting
+// - wasm.h cannot grow a memory from the host (wasm_memory_grow always
+//   fails); memory_grow() uses wasm_export.h's wasm_runtime_enlarge_memory.
+// - A start function runs inside instantiation, out of reach. The module is
+//   rewritten at load to export it under a hidden name instead, and the
+//   adapter calls it itself (see "Helpers" below).
+// - WAMR's wasm.h knows no tags: a tag export would corrupt its export list,
+//   so tag exports are dropped from the binary at load (hb_beamr lists
+//   functions, globals, memories and tables only). Tag imports are not
+//   linked (WAMR has no multi-module here): each is a tag of the module's own.
+// - Legacy exception handling runs natively. An exception no handler catches
+//   fails the call like a trap ("uncaught wasm exception"). WAMR recognizes
+//   its own exceptions by their text, so a host function's trap reaches WAMR
+//   under a fixed text (its message is kept here; see trampoline()).
+// - Interruption: only WAMR's thread manager makes the interpreter check
+//   for termination, at every branch and call. interrupt() calls
+//   wasm_runtime_terminate, which fails the running call with "terminated by
+//   user"; the next call clears it, so the instance stays usable (state
+//   TRAPPED, like Wasmtime). interrupt_all() reaches the start functions
+//   running in create(). A module the adapter cannot rewrite runs its start
+//   function inside instantiation, where it cannot be stopped. The thread
+//   manager also sets aside part of the shadow stack (the "aux stack" in linear
+//   memory) that WAMR finds in a module exporting
 //   __heap_base and __data_end (most C modules export neither) for threads
 //   hb_beamr never starts: with at most 1 thread, the instance keeps half,
 //   and traps with "wasm auxiliary stack overflow" below it.
 // - wasm_export.h wants WAMR's runtime instance, which wasm.h keeps in a
-//   private field of wasm_instance_t with no accessor. It is read in one
-//   function, hb_beamr_wamr_runtime_instance() in engine_wamr_private.c,
-//   compiled against WAMR's own internal header; engine/CMakeLists.txt fails
-//   the configure if that struct's definition in the pinned sources changes.
+//   private field of wasm_instance_t with no accessor. It is read in
+//   engine_wamr_private.c, compiled against WAMR's own internal header;
+//   engine/CMakeLists.txt fails the configure if that struct's definition in
+//   the pinned sources changes.
+// - WAMR zeroes an instance's whole interpreter stack when it makes its
+//   execution environment, which makes all of it resident. The adapter hands
+//   the untouched pages back to the kernel (they read as zeros again), so an
+//   idle instance costs what its calls have used; the stack's bounds are the
+//   other read of engine_wamr_private.c.
 // - Limits: memory through InstantiationArgs.max_memory_pages (applied to
-//   wasm's memory.grow and so to memory_grow()); a module whose initial
-//   memory is larger fails to instantiate. WAMR has no table limit: only
-//   tables whose declared maximum is within max_table_elements can be held to
-//   it, others are refused as unsupported. The stack limit sizes WAMR's
-//   interpreter stack, allocated per instance. No fuel (no instruction
-//   metering in this build) and no deterministic mode (no NaN
-//   canonicalization): create_engine() refuses both.
+//   wasm's memory.grow and to memory_grow()); a module whose initial memory
+//   is larger fails to instantiate. WAMR has no table limit: only tables
+//   whose declared maximum is within max_table_elements can be held to it,
+//   others are refused as unsupported. The stack limit sizes WAMR's
+//   interpreter stack, allocated per instance.
+// - Fuel is WAMR's instruction metering: a budget of interpreted
+//   instructions, set on the execution environment before each top-level
+//   call (wasm_runtime_set_instruction_count_limit). WAMR counts down a copy
+//   of it in each entry into the interpreter, so a call made from a host
+//   function gets a budget of its own, as large as a top-level call's, and a
+//   budget is at most INT_MAX instructions. Running out fails the call with
+//   "all fuel consumed"; the next call starts with a full budget.
+// - No deterministic mode (no NaN canonicalization): create_engine() refuses
+//   it.
 // - Host functions can return at most 64 bits of results, and reference-typed
 //   global imports cannot be linked: both are refused at instantiation.
-// - No precompiled modules (the AOT loader is not built) and no memory64.
+// - No precompiled modules: the AOT loader is not built (WAMR 2.4 cannot
+//   combine it with exception handling).
 #include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -71,11 +97,16 @@
 #include "engine_adapter.hpp"
 #include "type_description.hpp"
 
-/// WAMR's runtime instance behind a wasm.h instance (null if none). The one
-/// read of WAMR's private layout, compiled against WAMR's own internal header:
-/// see engine_wamr_private.c.
-extern "C" wasm_module_inst_t
+// The reads of WAMR's private layout, compiled against WAMR's own internal
+// headers: see engine_wamr_private.c.
+extern "C" {
+/// WAMR's runtime instance behind a wasm.h instance (null if none).
+wasm_module_inst_t
 hb_beamr_wamr_runtime_instance(const wasm_instance_t *instance);
+/// The part of `exec_env`'s interpreter stack not in use: [*begin, *end).
+void hb_beamr_wamr_free_stack(wasm_exec_env_t exec_env, uint8_t **begin,
+                              uint8_t **end);
+}
 
 namespace hb_beamr {
 
@@ -94,7 +125,8 @@ ValType valtype_of(const wasm_valtype_t *type) {
 }
 
 // WAMR describes a memory without a maximum as having the i32 ceiling (65536
-// pages) as its maximum; the two are the same thing. memory64 never loads.
+// pages) as its maximum; the two are the same thing. wasm.h cannot tell a
+// memory64 memory: describe_exact() takes the binary's limits instead.
 MemoryLimits memory_limits(const wasm_memorytype_t *type) {
   const wasm_limits_t *limits = wasm_memorytype_limits(type);
   MemoryLimits out;
@@ -109,14 +141,15 @@ namespace {
 
 constexpr uint32_t kPages32 = 65536;
 constexpr uint64_t kPageSize = 65536;
-// Size of each instance's wasm operand stack (frames and locals), like
-// Wasmtime's default maximum wasm stack.
-constexpr uint32_t kWasmStackSize = 512 * 1024;
+// Size of each instance's interpreter stack (frames, locals and operands).
+// The classic interpreter's frames are large (about 190 bytes for a small
+// function), so this is twice Wasmtime's default maximum wasm stack, for
+// about as deep a recursion.
+constexpr uint32_t kWasmStackSize = 1024 * 1024;
 // Native stack a call into WAMR must leave free. WAMR's own guard (3 KiB) is
 // less than one round trip through a host function and back into wasm takes.
 constexpr uintptr_t kNativeStackReserve = 128 * 1024;
 
-constexpr char kGrowExport[] = "__hb_beamr_memory_grow";
 constexpr char kStartExport[] = "__hb_beamr_start";
 
 // ---------------------------------------------------------------------------
@@ -203,6 +236,10 @@ std::string spec_text(std::string text) {
        "undefined element: out of bounds table access"},
       {"unaligned atomic", "misaligned memory access"},
       {"terminated by user", "interrupted"},
+      {"instruction limit exceeded", "all fuel consumed"},
+      {"uncaught wasm exception",
+       "uncaught wasm exception: no handler caught it before it reached the "
+       "host"},
   };
   for (const auto &r : renames)
     if (text == r.wamr)
@@ -259,6 +296,24 @@ uintptr_t native_stack_low() {
   return low;
 }
 
+/// Returns the pages of `exec_env`'s interpreter stack that no call uses to
+/// the kernel. WAMR has just zeroed them; afterwards they read as zeros
+/// again, from fresh pages, on first use. Only whole pages inside the stack
+/// are released, never the allocator's or WAMR's own data around it.
+void release_free_stack(wasm_exec_env_t exec_env) {
+  uint8_t *begin = nullptr, *end = nullptr;
+  hb_beamr_wamr_free_stack(exec_env, &begin, &end);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  if (page_size <= 0 || begin == nullptr || end <= begin)
+    return;
+  const uintptr_t page = static_cast<uintptr_t>(page_size);
+  const uintptr_t from =
+      (reinterpret_cast<uintptr_t>(begin) + page - 1) & ~(page - 1);
+  const uintptr_t to = reinterpret_cast<uintptr_t>(end) & ~(page - 1);
+  if (to > from)
+    madvise(reinterpret_cast<void *>(from), to - from, MADV_DONTNEED);
+}
+
 bool native_stack_exhausted() {
   char probe;
   uintptr_t low = native_stack_low();
@@ -268,22 +323,23 @@ bool native_stack_exhausted() {
 
 // ---------------------------------------------------------------------------
 // Module binaries: what hb_beamr needs from the sections WAMR does not report
-// faithfully, and the helpers added to modules.
+// faithfully, and the changes made to modules before WAMR loads them.
 //
-// Helpers: WAMR runs no host-side memory.grow, and runs a start function
-// inside instantiation, where nothing can reach it to interrupt it. So a
-// module gets
-//   __hb_beamr_memory_grow: (i32) -> (i32) memory.grow on memory 0 (the only
-//                           memory WAMR allows), appended after the module's
-//                           own functions, if it has a memory;
-//   __hb_beamr_start:       its start function exported under this name and
-//                           its start section removed, if it has one; the
-//                           adapter calls it right after instantiation, as
-//                           an interruptible call.
-// Appending keeps every existing index. A module that already exports either
-// name, or one this scan does not understand, is loaded unchanged
-// (memory_grow is then unsupported, and its start function cannot be
-// interrupted).
+// Helpers:
+// - WAMR runs a start function inside instantiation, where nothing can reach
+//   it to interrupt it. So a module with a start function has it exported as
+//   __hb_beamr_start instead, and its start section removed; the adapter
+//   calls it right after instantiation, as an interruptible call.
+// - WAMR's loader fixes a memory at its initial size (maximum = minimum) when
+//   no function of the module uses memory.size or memory.grow, and then the
+//   host cannot grow it either. So a module with a memory gets one more
+//   function, never exported nor called, that uses memory.size.
+// - Tag exports are dropped (WAMR's wasm.h would corrupt its export list on
+//   them).
+// Functions and types are appended, so every existing index stays. A module
+// that already exports __hb_beamr_start, or one this scan does not
+// understand, keeps its start function (which then cannot be interrupted);
+// one this scan does not understand is loaded unchanged.
 
 struct Limits {
   uint64_t min = 0;
@@ -305,12 +361,11 @@ struct BinaryScan {
   std::vector<wasm_externkind_t> import_kinds; // module order
   std::vector<Limits> tables;                  // imported, then defined
   std::vector<Limits> memories;                // imported, then defined
-  std::vector<std::pair<std::string, uint8_t>> exports; // name, kind
+  std::vector<std::pair<std::string, uint8_t>> exports; // name, kind; no tags
   std::vector<uint32_t> export_index;
-  uint32_t types = 0;
-  uint32_t func_imports = 0;
-  uint32_t funcs = 0;
-  bool memory64 = false;
+  uint32_t tag_exports = 0; // left out of `exports`
+  uint32_t types = 0;       // entries of the type section
+  uint64_t functions = 0;   // imported and defined
   bool has_start = false;
   uint32_t start = 0; // function index of the start function
 };
@@ -427,7 +482,7 @@ BinaryScan scan_binary(const uint8_t *bytes, size_t size) {
         switch (r.byte()) {
         case 0x00:
           r.u32();
-          ++scan.func_imports;
+          ++scan.functions;
           scan.import_kinds.push_back(WASM_EXTERN_FUNC);
           break;
         case 0x01:
@@ -444,12 +499,16 @@ BinaryScan scan_binary(const uint8_t *bytes, size_t size) {
           r.byte();
           scan.import_kinds.push_back(WASM_EXTERN_GLOBAL);
           break;
-        default: return scan; // tags and future kinds: WAMR refuses them
+        case 0x04: // a tag: WAMR's wasm.h does not list it
+          r.byte();
+          r.u32();
+          break;
+        default: return scan; // future kinds: WAMR refuses them
         }
       }
       break;
     }
-    case 3: scan.funcs = r.u32(); break;
+    case 3: scan.functions += r.u32(); break;
     case 8:
       scan.has_start = true;
       scan.start = r.u32();
@@ -477,8 +536,13 @@ BinaryScan scan_binary(const uint8_t *bytes, size_t size) {
       for (uint32_t i = 0; r.ok() && i < n; ++i) {
         std::string name = r.name();
         uint8_t kind = r.byte();
+        uint32_t index = r.u32();
+        if (kind == 0x04) {
+          ++scan.tag_exports;
+          continue;
+        }
         scan.exports.emplace_back(std::move(name), kind);
-        scan.export_index.push_back(r.u32());
+        scan.export_index.push_back(index);
       }
       break;
     }
@@ -489,8 +553,6 @@ BinaryScan scan_binary(const uint8_t *bytes, size_t size) {
   }
   if (!file.ok())
     return scan;
-  for (const Limits &m : scan.memories)
-    scan.memory64 = scan.memory64 || m.is64;
   scan.ok = true;
   return scan;
 }
@@ -515,72 +577,80 @@ void put_section(std::vector<uint8_t> &out, uint8_t id,
   out.insert(out.end(), payload.begin(), payload.end());
 }
 
-/// `bytes` with the helpers added, or empty if there are none to add or they
-/// cannot be.
+/// Whether the module's start function runs as __hb_beamr_start.
+bool defers_start(const BinaryScan &scan) {
+  for (const auto &e : scan.exports)
+    if (e.first == kStartExport)
+      return false;
+  return scan.has_start;
+}
+
+/// `bytes` as WAMR should load them (see "Helpers"), or empty if they need
+/// no change or cannot take it.
 std::vector<uint8_t> with_helpers(const uint8_t *bytes,
                                   const BinaryScan &scan) {
-  const bool grow = !scan.memories.empty();
-  const bool start = scan.has_start;
-  if (!grow && !start)
+  const bool start = defers_start(scan);
+  const bool anchor = !scan.memories.empty();
+  if (!start && !anchor && scan.tag_exports == 0)
     return {};
-  for (const auto &e : scan.exports)
-    if (e.first == kGrowExport || e.first == kStartExport)
-      return {};
-  if (uint64_t{scan.func_imports} + scan.funcs + 1 > UINT32_MAX)
+  if (anchor && (scan.types == UINT32_MAX || scan.functions >= UINT32_MAX))
     return {};
 
-  // The entries to append to each of the four sections involved.
-  std::vector<uint8_t> types, funcs, exports, code;
-  if (grow) {
-    const uint8_t grow_type[] = {0x60, 0x01, 0x7f, 0x01, 0x7f};
-    // size, no locals, local.get 0, memory.grow 0, end
-    const uint8_t grow_body[] = {0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b};
-    types.insert(types.end(), std::begin(grow_type), std::end(grow_type));
-    put_leb(funcs, scan.types);
-    put_name(exports, kGrowExport);
-    exports.push_back(0x00);
-    put_leb(exports, scan.func_imports + scan.funcs);
-    code.insert(code.end(), std::begin(grow_body), std::end(grow_body));
+  // What each of the sections involved gets: entries appended to types,
+  // functions and code; the export section rebuilt from the scan, without
+  // tags and with the start function, if it is deferred.
+  struct Change {
+    uint8_t id;
+    uint32_t added; // entries appended (0: section replaced by `entries`)
+    std::vector<uint8_t> entries;
+    bool done;
+  };
+  Change types{1, 1, {0x60, 0x00, 0x00}, false}; // [] -> []
+  Change functions{3, 1, {}, false};
+  put_leb(functions.entries, scan.types);
+  // body size, no locals, memory.size 0, drop, end
+  Change code{10, 1, {0x05, 0x00, 0x3f, 0x00, 0x1a, 0x0b}, false};
+  Change exports{7, 0, {}, false};
+  put_leb(exports.entries, scan.exports.size() + (start ? 1 : 0));
+  for (size_t i = 0; i < scan.exports.size(); ++i) {
+    put_name(exports.entries, scan.exports[i].first);
+    exports.entries.push_back(scan.exports[i].second);
+    put_leb(exports.entries, scan.export_index[i]);
   }
   if (start) {
-    put_name(exports, kStartExport);
-    exports.push_back(0x00);
-    put_leb(exports, scan.start);
+    put_name(exports.entries, kStartExport);
+    exports.entries.push_back(0x00);
+    put_leb(exports.entries, scan.start);
   }
-  const uint32_t added = grow ? 1 : 0;
-  struct Patch {
-    uint8_t id;
-    const std::vector<uint8_t> *entries;
-    uint32_t count; // entries added
-    bool done;
-  } patches[] = {{1, &types, added, false},
-                 {3, &funcs, added, false},
-                 {7, &exports, added + (start ? 1 : 0), false},
-                 {10, &code, added, false}};
+  std::vector<Change *> changes = {&exports};
+  if (anchor)
+    changes.insert(changes.end(), {&types, &functions, &code});
 
-  // A vector section's payload with `count` more entries appended.
-  auto patched = [&](const uint8_t *payload, size_t size, const Patch &p) {
+  // The payload of section `c` (its old payload, if any, at `payload`).
+  auto changed = [](const Change &c, const uint8_t *payload, size_t size) {
+    if (c.added == 0)
+      return c.entries;
     std::vector<uint8_t> out;
-    uint64_t n = 0;
+    uint64_t count = 0;
     size_t skip = 0;
     if (payload != nullptr) {
       Reader r(payload, size);
-      n = r.u32();
+      count = r.u32();
       skip = size - r.left();
     }
-    put_leb(out, n + p.count);
+    put_leb(out, count + c.added);
     if (payload != nullptr)
       out.insert(out.end(), payload + skip, payload + size);
-    out.insert(out.end(), p.entries->begin(), p.entries->end());
+    out.insert(out.end(), c.entries.begin(), c.entries.end());
     return out;
   };
-  // Adds the sections the module lacks that must come before rank `rank`.
   std::vector<uint8_t> out(bytes, bytes + 8);
+  // Adds the changed sections the module lacks that rank before `rank`.
   auto add_missing = [&](int rank) {
-    for (Patch &p : patches)
-      if (!p.done && p.count > 0 && section_rank(p.id) < rank) {
-        put_section(out, p.id, patched(nullptr, 0, p));
-        p.done = true;
+    for (Change *c : changes)
+      if (!c->done && section_rank(c->id) < rank) {
+        put_section(out, c->id, changed(*c, nullptr, 0));
+        c->done = true;
       }
   };
   for (const Section &s : scan.sections) {
@@ -589,58 +659,66 @@ std::vector<uint8_t> with_helpers(const uint8_t *bytes,
       add_missing(rank);
     if (s.id == 8 && start)
       continue; // the start function runs as __hb_beamr_start instead
-    Patch *patch = nullptr;
-    for (Patch &p : patches)
-      if (p.id == s.id && p.count > 0)
-        patch = &p;
-    if (patch != nullptr) {
-      put_section(out, s.id, patched(bytes + s.start, s.size, *patch));
-      patch->done = true;
-    } else {
-      out.push_back(s.id);
-      put_leb(out, s.size);
-      out.insert(out.end(), bytes + s.start, bytes + s.start + s.size);
+    auto change = std::find_if(changes.begin(), changes.end(),
+                               [&](const Change *c) { return c->id == s.id; });
+    if (change != changes.end()) {
+      put_section(out, s.id, changed(**change, bytes + s.start, s.size));
+      (*change)->done = true;
+      continue;
     }
+    out.push_back(s.id);
+    put_leb(out, s.size);
+    out.insert(out.end(), bytes + s.start, bytes + s.start + s.size);
   }
   add_missing(1000);
   return out;
 }
 
-/// A table or memory type with the binary's exact limits (WAMR clamps table
-/// maxima and invents memory maxima), or a copy of `type` if unknown.
-wasm_externtype_t *exact_type(const wasm_externtype_t *type,
-                              const Limits *limits) {
+/// A table type with the binary's exact limits (WAMR clamps table maxima),
+/// or a copy of `type` if unknown.
+wasm_externtype_t *exact_table_type(const wasm_externtype_t *type,
+                                    const Limits *limits) {
   if (limits == nullptr || limits->min > UINT32_MAX ||
       (limits->has_max && limits->max >= UINT32_MAX))
     return wasm_externtype_copy(type);
   wasm_limits_t l{static_cast<uint32_t>(limits->min),
                   limits->has_max ? static_cast<uint32_t>(limits->max)
                                   : wasm_limits_max_default};
-  switch (wasm_externtype_kind(type)) {
-  case WASM_EXTERN_TABLE: {
-    const wasm_tabletype_t *t = wasm_externtype_as_tabletype_const(type);
-    wasm_tabletype_t *exact =
-        wasm_tabletype_new(wasm_valtype_copy(wasm_tabletype_element(t)), &l);
-    return exact ? wasm_tabletype_as_externtype(exact)
-                 : wasm_externtype_copy(type);
-  }
-  case WASM_EXTERN_MEMORY: {
-    wasm_memorytype_t *exact = wasm_memorytype_new(&l);
-    return exact ? wasm_memorytype_as_externtype(exact)
-                 : wasm_externtype_copy(type);
-  }
-  default: return wasm_externtype_copy(type);
-  }
+  const wasm_tabletype_t *t = wasm_externtype_as_tabletype_const(type);
+  wasm_tabletype_t *exact =
+      wasm_tabletype_new(wasm_valtype_copy(wasm_tabletype_element(t)), &l);
+  return exact ? wasm_tabletype_as_externtype(exact)
+               : wasm_externtype_copy(type);
 }
 
+/// describe() with the binary's exact limits, if known.
 ExternDesc describe_exact(const wasm_externtype_t *type, std::string module,
                           const wasm_name_t *name, const Limits *limits) {
-  wasm_externtype_t *exact = exact_type(type, limits);
-  if (exact == nullptr)
+  if (limits == nullptr)
     return describe(type, std::move(module), name);
-  ExternDesc desc = describe(exact, std::move(module), name);
-  wasm_externtype_delete(exact);
-  return desc;
+  switch (wasm_externtype_kind(type)) {
+  case WASM_EXTERN_MEMORY: {
+    // wasm.h's memory limits are 32-bit, with no memory64 flag, and WAMR
+    // invents a maximum where there is none: the binary's own, in the
+    // notation of describe_extern().
+    ExternDesc desc = describe(type, std::move(module), name);
+    desc.signature = std::string(limits->is64 ? "i64:" : "i32:") +
+                     std::to_string(limits->min) + "..";
+    if (limits->has_max)
+      desc.signature += std::to_string(limits->max);
+    return desc;
+  }
+  case WASM_EXTERN_TABLE: {
+    wasm_externtype_t *exact = exact_table_type(type, limits);
+    if (exact == nullptr)
+      break;
+    ExternDesc desc = describe(exact, std::move(module), name);
+    wasm_externtype_delete(exact);
+    return desc;
+  }
+  default: break;
+  }
+  return describe(type, std::move(module), name);
 }
 
 /// WAMR's reason for refusing `bytes` (wasm_module_new gives none).
@@ -672,24 +750,19 @@ void detach_thread() { wasm_runtime_destroy_thread_env(); }
 
 Result<EnginePtr> create_engine(wasm_config_t *config,
                                 const EngineProfile &profile) {
-  // Both are fixed when WAMR is built: this build has no instruction
-  // metering (WASM_ENABLE_INSTRUCTION_METERING, which wamrx-sys does not
-  // expose), and the interpreter computes floats with the host's own NaNs.
-  const char *missing =
-      profile.consume_fuel
-          ? "fuel is not supported on WAMR: this build has no instruction "
-            "metering"
-      : profile.deterministic
-          ? "deterministic mode is not supported on WAMR: its interpreter "
-            "cannot canonicalize NaNs"
-          : nullptr;
-  if (missing != nullptr) {
+  // The interpreter computes floats with the host's own NaNs, and nothing in
+  // WAMR canonicalizes them.
+  if (profile.deterministic) {
     if (config != nullptr)
       wasm_config_delete(config);
-    return make_error(ErrorKind::unsupported, missing);
+    return make_error(ErrorKind::unsupported,
+                      "deterministic mode is not supported on WAMR: its "
+                      "interpreter cannot canonicalize NaNs");
   }
-  // profile.max_wasm_stack needs nothing here: WAMR sizes each instance's
-  // stack when it is made (InstanceSettings::max_wasm_stack).
+  // The rest of the profile needs nothing here. Instruction metering is
+  // built into WAMR and costs nothing unless a budget is set: each instance
+  // gets its fuel (InstanceSettings::fuel, Instance::set_fuel). WAMR sizes
+  // each instance's stack when it is made (InstanceSettings::max_wasm_stack).
   if (config == nullptr)
     config = wasm_config_new();
   if (config == nullptr)
@@ -702,7 +775,9 @@ Result<EnginePtr> create_engine(wasm_config_t *config,
   wasm_config_delete(config);
   if (engine == nullptr)
     return make_error(ErrorKind::engine_init, "cannot create WAMR engine");
-  // WAMR logs load and link failures to stdout; they reach callers as errors.
+  // WAMR's output is dropped where it is built (engine/wamr/silent_print.c);
+  // this spares it formatting log lines no one reads. Load and link failures
+  // reach callers as errors.
   wasm_runtime_set_log_level(WASM_LOG_LEVEL_FATAL);
   // The thread manager (built in for interruption) splits a module's aux
   // stack between the instance and the threads it may spawn; hb_beamr spawns
@@ -747,7 +822,6 @@ public:
   std::vector<size_t> import_order_;
   // Position of each export in WAMR's export list, by name, helpers included.
   std::vector<std::string> export_names_;
-  bool has_helpers_ = false;    // loaded with the helpers added
   bool deferred_start_ = false; // its start function is __hb_beamr_start
   // Limits of every memory / table (imported, then defined), when known.
   std::vector<Limits> memories_;
@@ -755,9 +829,13 @@ public:
   bool memories_known_ = false;
   bool tables_known_ = false;
 
+  /// Whether its memory (at most one: no multi-memory) is a memory64 one.
+  bool memory_is64() const {
+    return memories_known_ && !memories_.empty() && memories_.front().is64;
+  }
   /// Whether `name` is one of the helpers, hidden from every listing.
   bool is_helper(std::string_view name) const {
-    return has_helpers_ && (name == kGrowExport || name == kStartExport);
+    return deferred_start_ && name == kStartExport;
   }
 };
 
@@ -859,10 +937,6 @@ wasm_module_t *load_into(wasm_store_t *store, const uint8_t *bytes,
 Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
                           size_t size) {
   BinaryScan scan = scan_binary(bytes, size);
-  if (scan.ok && scan.memory64)
-    return make_error(ErrorKind::load,
-                      "cannot compile module: memory64 is not supported by "
-                      "WAMR's fast interpreter (this build of WAMR)");
   if (size == 0 || size > UINT32_MAX)
     return make_error(ErrorKind::load,
                       "cannot compile module: " +
@@ -875,9 +949,9 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   wasm_module_t *raw = nullptr;
   bool helpers = false;
   if (scan.ok) {
-    std::vector<uint8_t> extended = with_helpers(bytes, scan);
-    if (!extended.empty()) {
-      raw = load_into(store.get(), extended.data(), extended.size());
+    std::vector<uint8_t> changed = with_helpers(bytes, scan);
+    if (!changed.empty()) {
+      raw = load_into(store.get(), changed.data(), changed.size());
       helpers = raw != nullptr;
     }
   }
@@ -891,8 +965,7 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   if (shared == nullptr)
     return make_error(ErrorKind::allocation, "cannot share module");
   auto module = std::make_shared<Module>(engine, shared);
-  module->has_helpers_ = helpers;
-  module->deferred_start_ = helpers && scan.has_start;
+  module->deferred_start_ = helpers && defers_start(scan);
   module->memories_known_ = scan.ok;
   module->tables_known_ = scan.ok && scan.limits_ok;
   if (scan.ok) {
@@ -903,16 +976,18 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   return ModulePtr(std::move(module));
 }
 
+// WAMR 2.4 cannot build its AOT loader together with exception handling.
 Result<ModulePtr> deserialize(const EnginePtr &, const uint8_t *, size_t) {
   return make_error(ErrorKind::unsupported,
                     "precompiled modules are not supported on WAMR: this build "
-                    "is WAMR's fast interpreter without the AOT loader");
+                    "has no AOT loader (WAMR cannot combine it with exception "
+                    "handling)");
 }
 
 Result<std::vector<uint8_t>> serialize(const Module &) {
   return make_error(ErrorKind::unsupported,
                     "cannot serialize module: precompiled modules are not "
-                    "supported on WAMR (fast interpreter, no AOT)");
+                    "supported on WAMR (no AOT loader in this build)");
 }
 
 const std::vector<ExternDesc> &imports(const Module &module) {
@@ -945,11 +1020,10 @@ struct Instance::Impl {
   wasm_memory_t *memory = nullptr;
   wasm_table_t *table = nullptr;
   std::string table_name; // the export name of `table`
-  wasm_function_inst_t grow = nullptr;
   const std::atomic<bool> *stop_requested = nullptr;
   int depth = 0; // calls into wasm in progress
-  // Message of the innermost host function failure: WAMR cuts trap texts to
-  // 107 bytes and prefixes them, and callers want the text the host gave.
+  // Message of the innermost host function failure: WAMR only gets a fixed
+  // text (see trampoline), and callers want the text the host gave.
   std::string host_trap_message;
 
   /// A call into wasm: the function to run and the type to read its values.
@@ -969,7 +1043,7 @@ struct Instance::Impl {
   Result<Target> export_target(std::string_view name);
   Result<Target> table_target(uint64_t index);
   Status call_raw(const Target &target, const wasm_val_t *args,
-                  wasm_val_t *results, bool interruptible);
+                  wasm_val_t *results);
   Status invoke(const Target &target, const wasm_val_t *args,
                 wasm_val_t *results);
   Result<FuncPtr> table_func(uint64_t index);
@@ -1068,8 +1142,11 @@ wasm_trap_t *Instance::Impl::trampoline(void *env, const wasm_val_vec_t *args,
     results->num_elems = out.size();
     return nullptr;
   }
+  // The caller gets this message (trap_error, exception_error). WAMR gets a
+  // fixed text: it reads some texts as its own signals (a trap saying
+  // "uncaught wasm exception" would be unwound as a wasm exception).
   self.host_trap_message = status.error().message;
-  return make_trap(self.store.get(), self.host_trap_message);
+  return make_trap(self.store.get(), "host function trapped");
 }
 
 Error Instance::Impl::trap_error(wasm_trap_t *raw) {
@@ -1232,7 +1309,7 @@ Result<Instance::Impl::Target> Instance::Impl::table_target(uint64_t index) {
 // the exception is cleared first and the flag checked after, so a stop is
 // either seen before the call or reaches it while it runs.
 Status Instance::Impl::call_raw(const Target &target, const wasm_val_t *args,
-                                wasm_val_t *results, bool interruptible) {
+                                wasm_val_t *results) {
   if (native_stack_exhausted())
     return make_error(ErrorKind::trap, "call stack exhausted");
   const FuncSig &sig = target.sig;
@@ -1251,7 +1328,7 @@ Status Instance::Impl::call_raw(const Target &target, const wasm_val_t *args,
   // ended) goes; WAMR's termination flag goes with it.
   wasm_runtime_clear_exception(inst);
   Status status;
-  if (interruptible && stopping()) {
+  if (stopping()) {
     status = make_error(ErrorKind::trap, "interrupted");
   } else {
     ++depth;
@@ -1281,7 +1358,7 @@ Status Instance::Impl::invoke(const Target &target, const wasm_val_t *args,
     if (Status s = check_in(args[i]); !s)
       return s;
   std::vector<wasm_val_t> out(sig.results.size());
-  Status status = call_raw(target, args, out.data(), true);
+  Status status = call_raw(target, args, out.data());
   for (size_t i = 0; status && i < out.size(); ++i)
     results[i] = out[i];
   return status;
@@ -1308,6 +1385,11 @@ Instance::Instance(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Instance::~Instance() = default;
 
 namespace {
+
+/// WAMR's instruction budget for `fuel`: its counter is an int.
+int instruction_budget(uint64_t fuel) {
+  return static_cast<int>(std::min<uint64_t>(fuel, INT_MAX));
+}
 
 /// max_memory_pages for WAMR's InstantiationArgs (0: the module's own
 /// maximum) that holds every memory of `module` to `max_bytes` (0: no limit).
@@ -1516,6 +1598,7 @@ Instance::create(const EnginePtr &engine, const ModulePtr &module,
     return make_error(ErrorKind::instantiate,
                       "cannot instantiate module: WAMR made no execution "
                       "environment for it");
+  release_free_stack(impl->exec_env);
 
   // The default memory is "memory" if exported, else the first memory; the
   // function table is __indirect_function_table, else the first funcref table.
@@ -1548,8 +1631,10 @@ Instance::create(const EnginePtr &engine, const ModulePtr &module,
     default: break;
     }
   }
-  if (module->has_helpers_)
-    impl->grow = wasm_runtime_lookup_function(impl->inst, kGrowExport);
+
+  if (settings.fuel > 0)
+    wasm_runtime_set_instruction_count_limit(impl->exec_env,
+                                             instruction_budget(settings.fuel));
 
   // The start function, held back from instantiation so that it runs as a
   // call interrupt_all() can stop.
@@ -1561,7 +1646,7 @@ Instance::create(const EnginePtr &engine, const ModulePtr &module,
                         "cannot instantiate module: WAMR cannot find its "
                         "start function");
     StartingScope listed(impl->inst, impl->stop_requested);
-    if (Status s = impl->call_raw(start, nullptr, nullptr, true); !s)
+    if (Status s = impl->call_raw(start, nullptr, nullptr); !s)
       return make_error(ErrorKind::instantiate,
                         "cannot instantiate module: " + s.error().message);
   }
@@ -1616,7 +1701,7 @@ Result<MemoryView> Instance::memory() {
     return make_error(ErrorKind::lookup, "module exports no memory");
   return MemoryView{
       reinterpret_cast<uint8_t *>(wasm_memory_data(impl_->memory)),
-      wasm_memory_data_size(impl_->memory), false};
+      wasm_memory_data_size(impl_->memory), impl_->module->memory_is64()};
 }
 
 Result<uint64_t> Instance::memory_grow(uint64_t delta_pages) {
@@ -1624,27 +1709,19 @@ Result<uint64_t> Instance::memory_grow(uint64_t delta_pages) {
     return make_error(ErrorKind::lookup, "module exports no memory");
   std::string what =
       "cannot grow memory by " + std::to_string(delta_pages) + " pages: ";
-  if (impl_->grow == nullptr)
-    return make_error(ErrorKind::unsupported,
-                      what + "WAMR cannot grow this module's memory from the "
-                             "host");
-  if (delta_pages > kPages32)
+  if (!impl_->module->memory_is64() && delta_pages > kPages32)
     return make_error(ErrorKind::out_of_bounds,
                       what + "more than a 32-bit memory can hold");
-  wasm_val_t arg = zero_value(ValType::i32), result = zero_value(ValType::i32);
-  arg.of.i32 = static_cast<int32_t>(delta_pages);
-  FuncSig sig;
-  sig.params = {ValType::i32};
-  sig.results = {ValType::i32};
-  // Not interruptible: it is the host's operation, and it ends at once.
-  Status s =
-      impl_->call_raw(Impl::Target{impl_->grow, sig}, &arg, &result, false);
-  if (!s)
-    return make_error(ErrorKind::out_of_bounds, what + s.error().message);
-  if (result.of.i32 < 0)
+  // Without multi-memory, the exported memory is WAMR's default one. WAMR
+  // grows it as wasm's memory.grow does, within the same maximum.
+  wasm_memory_inst_t memory = wasm_runtime_get_default_memory(impl_->inst);
+  if (memory == nullptr)
+    return make_error(ErrorKind::lookup, what + "WAMR finds no memory");
+  const uint64_t old_pages = wasm_memory_get_cur_page_count(memory);
+  if (!wasm_runtime_enlarge_memory(impl_->inst, delta_pages))
     return make_error(ErrorKind::out_of_bounds,
                       what + "the memory would exceed its maximum");
-  return static_cast<uint64_t>(static_cast<uint32_t>(result.of.i32));
+  return old_pages;
 }
 
 Result<wasm_val_t> Instance::global_get(std::string_view name) {
@@ -1698,10 +1775,10 @@ void Instance::interrupt() {
   wasm_runtime_terminate(impl_->inst);
 }
 
-Status Instance::set_fuel(uint64_t) {
-  return make_error(ErrorKind::unsupported,
-                    "fuel is not supported on WAMR: this build has no "
-                    "instruction metering");
+Status Instance::set_fuel(uint64_t fuel) {
+  wasm_runtime_set_instruction_count_limit(impl_->exec_env,
+                                           instruction_budget(fuel));
+  return {};
 }
 
 // WAMR's interpreter runs a call to its end on the calling thread's stack;
