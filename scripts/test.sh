@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build, and run every test suite
-# on both engines: on Wasmtime (the default) the C++ suite (CTest), the same
+# on both engines: the engine crate's own tests (the module rewriter, cargo
+# test), then on Wasmtime (the default) the C++ suite (CTest), the same
 # suite under AddressSanitizer + UBSan, the Erlang suite (EUnit) and
 # dialyzer; on WAMR the C++ and Erlang suites again. Exits non-zero if
 # anything fails. Tests an engine cannot run are skipped with a printed reason.
@@ -13,6 +14,12 @@ step() { echo; echo "==== $*"; }
 
 step "build"
 scripts/build.sh
+
+# The rewriter's tests run rewritten modules on Wasmtime, so they link it;
+# the shared target dir keeps that build incremental.
+step "engine crate tests: the module rewriter (cargo test)"
+(cd engine && CARGO_TARGET_DIR="$HOME/.cache/hb_beamr/cargo-target" \
+  cargo test --release --locked) || status=1
 
 step "C++ tests (ctest)"
 ctest --test-dir build --output-on-failure || status=1

@@ -19,6 +19,7 @@
 #include <wasmtime.h>
 
 #include "engine_adapter.hpp"
+#include "module_rewrite.hpp"
 #include "slice_ticker.hpp"
 #include "type_description.hpp"
 
@@ -418,8 +419,15 @@ Result<ModulePtr> adopt_module(const EnginePtr &engine, wasmtime_error_t *err,
 
 Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
                           size_t size) {
+  // Wasmtime runs only the standard form of exception handling; emscripten
+  // modules use the legacy one, so it is rewritten first. Other modules
+  // compile from the caller's bytes as they are.
+  Result<rewrite::ModuleBytes> module = rewrite::legacy_exceptions(bytes, size);
+  if (!module)
+    return module.error();
   wasmtime_module_t *raw = nullptr;
-  wasmtime_error_t *err = wasmtime_module_new(engine.get(), bytes, size, &raw);
+  wasmtime_error_t *err = wasmtime_module_new(
+      engine.get(), module.value().data(), module.value().size(), &raw);
   return adopt_module(engine, err, raw, "cannot compile module");
 }
 
