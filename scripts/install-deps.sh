@@ -8,10 +8,10 @@ packages=(
   libgtest-dev                            # C++ tests
   wabt clang lld wasi-libc                # test modules: WAT and C -> wasm
   libclang-rt-14-dev-wasm32               #   compiler-rt builtins for wasm32
+  emscripten binaryen                     # Lua test module: C -> wasm64 + wasm exceptions
   erlang-nox erlang-dev erlang-eunit      # Erlang, erl_driver.h, EUnit
   erlang-dialyzer erlang-tools rebar3     # dialyzer, cover, rebar3
   clang-format                            # formatting check
-  libclang1-14                            # bindgen in the WAMR engine's build
 )
 
 missing=()
