@@ -11,8 +11,16 @@ fn main() {
         let target = std::env::var("OUT_DIR").unwrap();
         // OUT_DIR is target/<profile>/build/<crate>-<hash>/out; three levels
         // up is target/<profile>.
-        let profile_dir = std::path::Path::new(&target).ancestors().nth(3).unwrap().to_path_buf();
-        std::fs::write(profile_dir.join("hb_beamr_engine_include_wasmtime.txt"), dir).unwrap();
+        let profile_dir = std::path::Path::new(&target)
+            .ancestors()
+            .nth(3)
+            .unwrap()
+            .to_path_buf();
+        std::fs::write(
+            profile_dir.join("hb_beamr_engine_include_wasmtime.txt"),
+            dir,
+        )
+        .unwrap();
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

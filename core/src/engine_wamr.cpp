@@ -28,7 +28,7 @@
 //   fails); memory_grow() uses wasm_export.h's wasm_runtime_enlarge_memory.
 // - A start function runs inside instantiation, out of reach. The module is
 //   rewritten at load to export it under a hidden name instead, and the
-//   adapter calls it itself (see "Helpers" below).
+//   adapter calls it itself (see "Module binaries" below).
 // - WAMR's wasm.h knows no tags: a tag export would corrupt its export list,
 //   so tag exports are dropped from the binary at load (hb_beamr lists
 //   functions, globals, memories and tables only). Tag imports are not
@@ -84,6 +84,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <climits>
 #include <cstring>
 #include <exception>
@@ -95,6 +96,7 @@
 #include <wasm_export.h>
 
 #include "engine_adapter.hpp"
+#include "module_rewrite.hpp"
 #include "type_description.hpp"
 
 // The reads of WAMR's private layout, compiled against WAMR's own internal
@@ -149,8 +151,6 @@ constexpr uint32_t kWasmStackSize = 1024 * 1024;
 // Native stack a call into WAMR must leave free. WAMR's own guard (3 KiB) is
 // less than one round trip through a host function and back into wasm takes.
 constexpr uintptr_t kNativeStackReserve = 128 * 1024;
-
-constexpr char kStartExport[] = "__hb_beamr_start";
 
 // ---------------------------------------------------------------------------
 // RAII for the wasm.h objects used here.
@@ -322,356 +322,34 @@ bool native_stack_exhausted() {
 }
 
 // ---------------------------------------------------------------------------
-// Module binaries: what hb_beamr needs from the sections WAMR does not report
-// faithfully, and the changes made to modules before WAMR loads them.
-//
-// Helpers:
+// Module binaries: what WAMR's wasm.h does not report faithfully is read from
+// the binary, and the module is changed before WAMR loads it, by the engine
+// crate (engine/src/prepare, wrapped by module_rewrite.hpp):
 // - WAMR runs a start function inside instantiation, where nothing can reach
-//   it to interrupt it. So a module with a start function has it exported as
-//   __hb_beamr_start instead, and its start section removed; the adapter
-//   calls it right after instantiation, as an interruptible call.
-// - WAMR's loader fixes a memory at its initial size (maximum = minimum) when
-//   no function of the module uses memory.size or memory.grow, and then the
-//   host cannot grow it either. So a module with a memory gets one more
+//   it to interrupt it: it is exported as kStartExport instead, and the
+//   adapter calls it right after instantiation, as an interruptible call.
+// - WAMR's loader fixes a memory at its initial size when no function uses
+//   memory.size or memory.grow: a module with a memory gets one more
 //   function, never exported nor called, that uses memory.size.
 // - Tag exports are dropped (WAMR's wasm.h would corrupt its export list on
 //   them).
-// Functions and types are appended, so every existing index stays. A module
-// that already exports __hb_beamr_start, or one this scan does not
-// understand, keeps its start function (which then cannot be interrupted);
-// one this scan does not understand is loaded unchanged.
+// A module the scan does not understand, or whose prepared form WAMR
+// refuses, is loaded unchanged and keeps its start function (which then
+// cannot be interrupted).
 
-struct Limits {
-  uint64_t min = 0;
-  uint64_t max = 0;
-  bool has_max = false;
-  bool is64 = false;
-};
+using rewrite::Limits;
 
-struct Section {
-  uint8_t id;
-  size_t start; // offset of the payload
-  size_t size;
-};
+const char *const kStartExport = rewrite::kWamrStartExport;
 
-struct BinaryScan {
-  bool ok = false;       // structure understood: helpers can be added
-  bool limits_ok = true; // tables/memories below are complete
-  std::vector<Section> sections;
-  std::vector<wasm_externkind_t> import_kinds; // module order
-  std::vector<Limits> tables;                  // imported, then defined
-  std::vector<Limits> memories;                // imported, then defined
-  std::vector<std::pair<std::string, uint8_t>> exports; // name, kind; no tags
-  std::vector<uint32_t> export_index;
-  uint32_t tag_exports = 0; // left out of `exports`
-  uint32_t types = 0;       // entries of the type section
-  uint64_t functions = 0;   // imported and defined
-  bool has_start = false;
-  uint32_t start = 0; // function index of the start function
-};
-
-class Reader {
-public:
-  Reader(const uint8_t *data, size_t size) : p_(data), end_(data + size) {}
-  bool ok() const { return ok_; }
-  bool done() const { return p_ == end_; }
-  size_t left() const { return static_cast<size_t>(end_ - p_); }
-  const uint8_t *pos() const { return p_; }
-
-  uint8_t byte() {
-    if (!ok_ || p_ == end_)
-      return fail();
-    return *p_++;
+wasm_externkind_t extern_kind(rewrite::ExternKind kind) {
+  switch (kind) {
+  case rewrite::ExternKind::func: return WASM_EXTERN_FUNC;
+  case rewrite::ExternKind::table: return WASM_EXTERN_TABLE;
+  case rewrite::ExternKind::memory: return WASM_EXTERN_MEMORY;
+  case rewrite::ExternKind::global: return WASM_EXTERN_GLOBAL;
   }
-  uint64_t leb(unsigned max_bits) {
-    uint64_t value = 0;
-    for (unsigned shift = 0; shift < max_bits + 7; shift += 7) {
-      uint8_t b = byte();
-      if (!ok_)
-        return 0;
-      value |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0)
-        return value;
-    }
-    return fail();
-  }
-  uint32_t u32() { return static_cast<uint32_t>(leb(32)); }
-  void skip(size_t n) {
-    if (!ok_ || n > left())
-      fail();
-    else
-      p_ += n;
-  }
-  std::string name() {
-    uint32_t n = u32();
-    if (!ok_ || n > left()) {
-      fail();
-      return {};
-    }
-    std::string out(reinterpret_cast<const char *>(p_), n);
-    p_ += n;
-    return out;
-  }
-
-private:
-  uint8_t fail() {
-    ok_ = false;
-    p_ = end_;
-    return 0;
-  }
-  const uint8_t *p_;
-  const uint8_t *end_;
-  bool ok_ = true;
-};
-
-Limits read_limits(Reader &r) {
-  Limits l;
-  uint32_t flags = r.u32();
-  l.is64 = (flags & 0x04) != 0;
-  l.has_max = (flags & 0x01) != 0;
-  l.min = r.leb(64);
-  if (l.has_max)
-    l.max = r.leb(64);
-  if (flags & 0x08) // custom page size: log2 of it
-    r.u32();
-  return l;
-}
-
-// A reference or value type; reference types with a heap type take two parts.
-void skip_valtype(Reader &r) {
-  uint8_t b = r.byte();
-  if (b == 0x63 || b == 0x64)
-    r.leb(33);
-}
-
-// Section ids in the order the binary format requires them (0: custom).
-int section_rank(uint8_t id) {
-  static const int rank[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
-  return id < sizeof rank / sizeof rank[0] ? rank[id] : -1;
-}
-
-BinaryScan scan_binary(const uint8_t *bytes, size_t size) {
-  BinaryScan scan;
-  static const uint8_t header[] = {0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00};
-  if (bytes == nullptr || size < sizeof header ||
-      std::memcmp(bytes, header, sizeof header) != 0)
-    return scan;
-  Reader file(bytes + sizeof header, size - sizeof header);
-  int last_rank = 0;
-  while (file.ok() && !file.done()) {
-    uint8_t id = file.byte();
-    uint32_t len = file.u32();
-    if (!file.ok() || len > file.left())
-      return scan;
-    Section section{id, static_cast<size_t>(file.pos() - bytes), len};
-    Reader r(file.pos(), len);
-    file.skip(len);
-    int rank = section_rank(id);
-    if (rank < 0 || (rank > 0 && rank <= last_rank))
-      return scan; // unknown, repeated or out of order: leave it to WAMR
-    if (rank > 0)
-      last_rank = rank;
-    scan.sections.push_back(section);
-    switch (id) {
-    case 1: scan.types = r.u32(); break;
-    case 2: {
-      uint32_t n = r.u32();
-      for (uint32_t i = 0; r.ok() && i < n; ++i) {
-        r.name();
-        r.name();
-        switch (r.byte()) {
-        case 0x00:
-          r.u32();
-          ++scan.functions;
-          scan.import_kinds.push_back(WASM_EXTERN_FUNC);
-          break;
-        case 0x01:
-          skip_valtype(r);
-          scan.tables.push_back(read_limits(r));
-          scan.import_kinds.push_back(WASM_EXTERN_TABLE);
-          break;
-        case 0x02:
-          scan.memories.push_back(read_limits(r));
-          scan.import_kinds.push_back(WASM_EXTERN_MEMORY);
-          break;
-        case 0x03:
-          skip_valtype(r);
-          r.byte();
-          scan.import_kinds.push_back(WASM_EXTERN_GLOBAL);
-          break;
-        case 0x04: // a tag: WAMR's wasm.h does not list it
-          r.byte();
-          r.u32();
-          break;
-        default: return scan; // future kinds: WAMR refuses them
-        }
-      }
-      break;
-    }
-    case 3: scan.functions += r.u32(); break;
-    case 8:
-      scan.has_start = true;
-      scan.start = r.u32();
-      break;
-    case 4: {
-      uint32_t n = r.u32();
-      for (uint32_t i = 0; r.ok() && i < n; ++i) {
-        if (r.left() > 0 && *r.pos() == 0x40) {
-          scan.limits_ok = false; // a table with an initializer expression
-          break;
-        }
-        skip_valtype(r);
-        scan.tables.push_back(read_limits(r));
-      }
-      break;
-    }
-    case 5: {
-      uint32_t n = r.u32();
-      for (uint32_t i = 0; r.ok() && i < n; ++i)
-        scan.memories.push_back(read_limits(r));
-      break;
-    }
-    case 7: {
-      uint32_t n = r.u32();
-      for (uint32_t i = 0; r.ok() && i < n; ++i) {
-        std::string name = r.name();
-        uint8_t kind = r.byte();
-        uint32_t index = r.u32();
-        if (kind == 0x04) {
-          ++scan.tag_exports;
-          continue;
-        }
-        scan.exports.emplace_back(std::move(name), kind);
-        scan.export_index.push_back(index);
-      }
-      break;
-    }
-    default: break;
-    }
-    if (!r.ok())
-      return scan;
-  }
-  if (!file.ok())
-    return scan;
-  scan.ok = true;
-  return scan;
-}
-
-void put_leb(std::vector<uint8_t> &out, uint64_t value) {
-  do {
-    uint8_t b = value & 0x7f;
-    value >>= 7;
-    out.push_back(value != 0 ? (b | 0x80) : b);
-  } while (value != 0);
-}
-
-void put_name(std::vector<uint8_t> &out, std::string_view name) {
-  put_leb(out, name.size());
-  out.insert(out.end(), name.begin(), name.end());
-}
-
-void put_section(std::vector<uint8_t> &out, uint8_t id,
-                 const std::vector<uint8_t> &payload) {
-  out.push_back(id);
-  put_leb(out, payload.size());
-  out.insert(out.end(), payload.begin(), payload.end());
-}
-
-/// Whether the module's start function runs as __hb_beamr_start.
-bool defers_start(const BinaryScan &scan) {
-  for (const auto &e : scan.exports)
-    if (e.first == kStartExport)
-      return false;
-  return scan.has_start;
-}
-
-/// `bytes` as WAMR should load them (see "Helpers"), or empty if they need
-/// no change or cannot take it.
-std::vector<uint8_t> with_helpers(const uint8_t *bytes,
-                                  const BinaryScan &scan) {
-  const bool start = defers_start(scan);
-  const bool anchor = !scan.memories.empty();
-  if (!start && !anchor && scan.tag_exports == 0)
-    return {};
-  if (anchor && (scan.types == UINT32_MAX || scan.functions >= UINT32_MAX))
-    return {};
-
-  // What each of the sections involved gets: entries appended to types,
-  // functions and code; the export section rebuilt from the scan, without
-  // tags and with the start function, if it is deferred.
-  struct Change {
-    uint8_t id;
-    uint32_t added; // entries appended (0: section replaced by `entries`)
-    std::vector<uint8_t> entries;
-    bool done;
-  };
-  Change types{1, 1, {0x60, 0x00, 0x00}, false}; // [] -> []
-  Change functions{3, 1, {}, false};
-  put_leb(functions.entries, scan.types);
-  // body size, no locals, memory.size 0, drop, end
-  Change code{10, 1, {0x05, 0x00, 0x3f, 0x00, 0x1a, 0x0b}, false};
-  Change exports{7, 0, {}, false};
-  put_leb(exports.entries, scan.exports.size() + (start ? 1 : 0));
-  for (size_t i = 0; i < scan.exports.size(); ++i) {
-    put_name(exports.entries, scan.exports[i].first);
-    exports.entries.push_back(scan.exports[i].second);
-    put_leb(exports.entries, scan.export_index[i]);
-  }
-  if (start) {
-    put_name(exports.entries, kStartExport);
-    exports.entries.push_back(0x00);
-    put_leb(exports.entries, scan.start);
-  }
-  std::vector<Change *> changes = {&exports};
-  if (anchor)
-    changes.insert(changes.end(), {&types, &functions, &code});
-
-  // The payload of section `c` (its old payload, if any, at `payload`).
-  auto changed = [](const Change &c, const uint8_t *payload, size_t size) {
-    if (c.added == 0)
-      return c.entries;
-    std::vector<uint8_t> out;
-    uint64_t count = 0;
-    size_t skip = 0;
-    if (payload != nullptr) {
-      Reader r(payload, size);
-      count = r.u32();
-      skip = size - r.left();
-    }
-    put_leb(out, count + c.added);
-    if (payload != nullptr)
-      out.insert(out.end(), payload + skip, payload + size);
-    out.insert(out.end(), c.entries.begin(), c.entries.end());
-    return out;
-  };
-  std::vector<uint8_t> out(bytes, bytes + 8);
-  // Adds the changed sections the module lacks that rank before `rank`.
-  auto add_missing = [&](int rank) {
-    for (Change *c : changes)
-      if (!c->done && section_rank(c->id) < rank) {
-        put_section(out, c->id, changed(*c, nullptr, 0));
-        c->done = true;
-      }
-  };
-  for (const Section &s : scan.sections) {
-    int rank = section_rank(s.id);
-    if (rank > 0)
-      add_missing(rank);
-    if (s.id == 8 && start)
-      continue; // the start function runs as __hb_beamr_start instead
-    auto change = std::find_if(changes.begin(), changes.end(),
-                               [&](const Change *c) { return c->id == s.id; });
-    if (change != changes.end()) {
-      put_section(out, s.id, changed(**change, bytes + s.start, s.size));
-      (*change)->done = true;
-      continue;
-    }
-    out.push_back(s.id);
-    put_leb(out, s.size);
-    out.insert(out.end(), bytes + s.start, bytes + s.start + s.size);
-  }
-  add_missing(1000);
-  return out;
+  assert(false && "the scan lists no other import kinds");
+  return WASM_EXTERN_FUNC;
 }
 
 /// A table type with the binary's exact limits (WAMR clamps table maxima),
@@ -843,14 +521,14 @@ namespace {
 
 /// Fills the descriptions of `module` (loaded from a binary `scan` describes).
 void describe_module(Module &module, const wasm_module_t *raw,
-                     const BinaryScan &scan) {
+                     const rewrite::WamrScan &scan) {
   ImportTypes imports;
   wasm_module_imports(raw, &imports.vec);
   size_t n = imports.vec.size;
   // WAMR lists function, global, memory, then table imports; the binary
   // gives the module order of kinds.
   std::vector<size_t> order(n);
-  bool ordered = scan.ok && scan.import_kinds.size() == n;
+  bool ordered = scan.understood && scan.import_kinds.size() == n;
   if (ordered) {
     std::vector<size_t> position(n);
     size_t next = 0;
@@ -858,13 +536,13 @@ void describe_module(Module &module, const wasm_module_t *raw,
                                    WASM_EXTERN_MEMORY, WASM_EXTERN_TABLE}) {
       // The k-th import of this kind in module order is WAMR's next one.
       for (size_t i = 0; i < n; ++i)
-        if (scan.import_kinds[i] == kind)
+        if (extern_kind(scan.import_kinds[i]) == kind)
           position[next++] = i;
     }
     for (size_t i = 0; i < n && ordered; ++i) {
       const wasm_importtype_t *t = imports.vec.data[i];
       ordered = t != nullptr && wasm_externtype_kind(wasm_importtype_type(t)) ==
-                                    scan.import_kinds[position[i]];
+                                    extern_kind(scan.import_kinds[position[i]]);
     }
     if (ordered)
       order = position;
@@ -877,11 +555,11 @@ void describe_module(Module &module, const wasm_module_t *raw,
   module.import_order_ = order;
   size_t table = 0, memory = 0;
   std::vector<const Limits *> limits(n, nullptr);
-  if (ordered && scan.limits_ok)
+  if (ordered && scan.limits_known)
     for (size_t i = 0; i < n; ++i) {
-      if (scan.import_kinds[i] == WASM_EXTERN_TABLE)
+      if (scan.import_kinds[i] == rewrite::ExternKind::table)
         limits[i] = &scan.tables[table++];
-      else if (scan.import_kinds[i] == WASM_EXTERN_MEMORY)
+      else if (scan.import_kinds[i] == rewrite::ExternKind::memory)
         limits[i] = &scan.memories[memory++];
     }
   for (size_t i = 0; i < n; ++i) {
@@ -898,7 +576,7 @@ void describe_module(Module &module, const wasm_module_t *raw,
   wasm_module_exports(raw, &exports.vec);
   // The binary's exports come first in WAMR's list, in the same order; the
   // helpers follow them.
-  bool indexed = scan.ok && scan.limits_ok;
+  bool indexed = scan.understood && scan.limits_known;
   for (size_t i = 0; i < exports.vec.size; ++i) {
     const wasm_exporttype_t *t = exports.vec.data[i];
     std::string name(t != nullptr ? name_text(wasm_exporttype_name(t))
@@ -907,12 +585,12 @@ void describe_module(Module &module, const wasm_module_t *raw,
     if (t == nullptr || module.is_helper(name))
       continue;
     const Limits *l = nullptr;
-    if (indexed && i < scan.exports.size() && scan.exports[i].first == name) {
-      uint32_t index = scan.export_index[i];
-      uint8_t kind = scan.exports[i].second;
-      if (kind == 0x01 && index < scan.tables.size())
+    if (indexed && i < scan.exports.size() && scan.exports[i].name == name) {
+      uint32_t index = scan.exports[i].index;
+      rewrite::ExternKind kind = scan.exports[i].kind;
+      if (kind == rewrite::ExternKind::table && index < scan.tables.size())
         l = &scan.tables[index];
-      if (kind == 0x02 && index < scan.memories.size())
+      if (kind == rewrite::ExternKind::memory && index < scan.memories.size())
         l = &scan.memories[index];
     }
     module.exports_.push_back(describe_exact(wasm_exporttype_type(t), "",
@@ -936,7 +614,6 @@ wasm_module_t *load_into(wasm_store_t *store, const uint8_t *bytes,
 
 Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
                           size_t size) {
-  BinaryScan scan = scan_binary(bytes, size);
   if (size == 0 || size > UINT32_MAX)
     return make_error(ErrorKind::load,
                       "cannot compile module: " +
@@ -946,14 +623,13 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   StorePtr store(wasm_store_new(engine.get()));
   if (!store)
     return make_error(ErrorKind::allocation, "cannot create store");
+  const rewrite::WamrModule prepared = rewrite::prepare_for_wamr(bytes, size);
+  const rewrite::WamrScan &scan = prepared.scan();
   wasm_module_t *raw = nullptr;
   bool helpers = false;
-  if (scan.ok) {
-    std::vector<uint8_t> changed = with_helpers(bytes, scan);
-    if (!changed.empty()) {
-      raw = load_into(store.get(), changed.data(), changed.size());
-      helpers = raw != nullptr;
-    }
+  if (prepared.prepared() != nullptr) {
+    raw = load_into(store.get(), prepared.prepared(), prepared.prepared_size());
+    helpers = raw != nullptr;
   }
   if (raw == nullptr)
     raw = load_into(store.get(), bytes, size);
@@ -965,10 +641,10 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   if (shared == nullptr)
     return make_error(ErrorKind::allocation, "cannot share module");
   auto module = std::make_shared<Module>(engine, shared);
-  module->deferred_start_ = helpers && defers_start(scan);
-  module->memories_known_ = scan.ok;
-  module->tables_known_ = scan.ok && scan.limits_ok;
-  if (scan.ok) {
+  module->deferred_start_ = helpers && prepared.deferred_start();
+  module->memories_known_ = scan.understood;
+  module->tables_known_ = scan.understood && scan.limits_known;
+  if (scan.understood) {
     module->memories_ = scan.memories;
     module->tables_ = scan.tables;
   }

@@ -1,6 +1,7 @@
-//! The C ABI of the module rewriter (declared in
-//! `engine/include/hb_beamr_rewrite.h`), called by the C++ core before it
-//! hands a module to Wasmtime.
+//! The C ABI of the module rewriters, called by the C++ core before it hands
+//! a module to its engine: the legacy exception-handling rewriter for
+//! Wasmtime (declared in `engine/include/hb_beamr_rewrite.h`) and the
+//! preparation of modules for WAMR (`engine/include/hb_beamr_wamr_prepare.h`).
 //!
 //! Memory crosses the boundary only as buffers allocated here and freed by
 //! the matching `hb_beamr_rewrite_free_*` function. Nothing here panics or
@@ -8,6 +9,7 @@
 
 use std::ffi::{c_char, c_int, CString};
 
+use crate::prepare::{prepare_for_wamr, Export, Limits, Scan};
 use crate::rewrite::{rewrite_legacy_eh, Outcome};
 
 /// The module has no legacy exception handling: use the original bytes.
@@ -108,4 +110,161 @@ fn error_message(message: &str) -> *mut c_char {
         .map(|c| if c == '\0' { '\u{fffd}' } else { c })
         .collect();
     CString::new(cleaned).unwrap_or_default().into_raw()
+}
+
+/// `hb_beamr_wamr_limits_t`: a memory's or table's limits.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct WamrLimits {
+    pub min: u64,
+    pub max: u64,
+    pub has_max: bool,
+    pub is64: bool,
+}
+
+/// `hb_beamr_wamr_export_t`: one export; the name is not NUL-terminated.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct WamrExport {
+    pub name: *const u8,
+    pub name_size: usize,
+    pub kind: u8,
+    pub index: u32,
+}
+
+/// `hb_beamr_wamr_module_info_t`: everything `hb_beamr_wamr_prepare` found
+/// and made. Every array is NULL when its count is 0.
+#[repr(C)]
+#[derive(Debug)]
+pub struct WamrModuleInfo {
+    pub understood: bool,
+    pub limits_known: bool,
+    pub deferred_start: bool,
+    pub import_kinds: *const u8,
+    pub import_count: usize,
+    pub tables: *const WamrLimits,
+    pub table_count: usize,
+    pub memories: *const WamrLimits,
+    pub memory_count: usize,
+    pub exports: *const WamrExport,
+    pub export_count: usize,
+    pub module: *const u8,
+    pub module_size: usize,
+}
+
+/// `hb_beamr_wamr_prepared_t`: owns what `info` points into. The vectors'
+/// heap buffers do not move when the struct does.
+pub struct WamrPrepared {
+    info: WamrModuleInfo,
+    _scan: Scan,
+    _tables: Vec<WamrLimits>,
+    _memories: Vec<WamrLimits>,
+    _exports: Vec<WamrExport>,
+    _module: Vec<u8>,
+}
+
+/// Scans `wasm[0..size)` and prepares it for WAMR. See
+/// `hb_beamr_wamr_prepare.h` for the contract.
+///
+/// # Safety
+/// `wasm` must be null or point to `size` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn hb_beamr_wamr_prepare(wasm: *const u8, size: usize) -> *mut WamrPrepared {
+    let input: &[u8] = if wasm.is_null() || size == 0 {
+        &[] // nothing to understand
+    } else {
+        // SAFETY: the caller promises `size` readable bytes at `wasm`.
+        unsafe { std::slice::from_raw_parts(wasm, size) }
+    };
+    Box::into_raw(Box::new(wamr_prepared(input)))
+}
+
+/// The information behind `prepared`, which it owns (null for null).
+///
+/// # Safety
+/// `prepared` must be null or a live pointer from `hb_beamr_wamr_prepare`.
+#[no_mangle]
+pub unsafe extern "C" fn hb_beamr_wamr_prepared_info(
+    prepared: *const WamrPrepared,
+) -> *const WamrModuleInfo {
+    if prepared.is_null() {
+        return std::ptr::null();
+    }
+    // SAFETY: the caller passes a live pointer from `hb_beamr_wamr_prepare`.
+    unsafe { &(*prepared).info }
+}
+
+/// Frees what `hb_beamr_wamr_prepare` returned.
+///
+/// # Safety
+/// `prepared` must be null or a pointer from `hb_beamr_wamr_prepare`, not
+/// freed before.
+#[no_mangle]
+pub unsafe extern "C" fn hb_beamr_wamr_prepared_free(prepared: *mut WamrPrepared) {
+    if prepared.is_null() {
+        return;
+    }
+    // SAFETY: the caller passes back exactly what `Box::into_raw` produced.
+    drop(unsafe { Box::from_raw(prepared) });
+}
+
+fn wamr_prepared(wasm: &[u8]) -> WamrPrepared {
+    let prepared = prepare_for_wamr(wasm);
+    let understood = prepared.scan.is_some();
+    let scan = prepared.scan.unwrap_or_default();
+    let exports: Vec<WamrExport> = scan.exports.iter().map(wamr_export).collect();
+    let tables: Vec<WamrLimits> = scan.tables.iter().map(wamr_limits).collect();
+    let memories: Vec<WamrLimits> = scan.memories.iter().map(wamr_limits).collect();
+    let module = prepared.module.unwrap_or_default();
+    let info = WamrModuleInfo {
+        understood,
+        limits_known: scan.limits_known,
+        deferred_start: prepared.deferred_start,
+        import_kinds: array(&scan.import_kinds),
+        import_count: scan.import_kinds.len(),
+        tables: array(&tables),
+        table_count: tables.len(),
+        memories: array(&memories),
+        memory_count: memories.len(),
+        exports: array(&exports),
+        export_count: exports.len(),
+        module: array(&module),
+        module_size: module.len(),
+    };
+    WamrPrepared {
+        info,
+        _scan: scan,
+        _tables: tables,
+        _memories: memories,
+        _exports: exports,
+        _module: module,
+    }
+}
+
+fn wamr_limits(limits: &Limits) -> WamrLimits {
+    WamrLimits {
+        min: limits.min,
+        max: limits.max,
+        has_max: limits.has_max,
+        is64: limits.is64,
+    }
+}
+
+/// `export`, whose name must outlive the result.
+fn wamr_export(export: &Export) -> WamrExport {
+    WamrExport {
+        name: array(&export.name),
+        name_size: export.name.len(),
+        kind: export.kind,
+        index: export.index,
+    }
+}
+
+/// The start of `items`, or null if there are none.
+fn array<T>(items: &[T]) -> *const T {
+    if items.is_empty() {
+        std::ptr::null()
+    } else {
+        items.as_ptr()
+    }
 }

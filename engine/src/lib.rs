@@ -1,8 +1,9 @@
 //! The engine behind hb_beamr as one static library (`libhb_beamr_engine.a`)
-//! for CMake: the engine's C API, plus our own module rewriter (`rewrite`,
-//! exported to C by `ffi`), which lets Wasmtime load modules that use the
-//! legacy exception-handling instructions. The rewriter is built for both
-//! engines, so that its tests run without compiling Wasmtime.
+//! for CMake: the engine's C API, plus our own module rewriters, exported to
+//! C by `ffi`: `rewrite` lets Wasmtime load modules that use the legacy
+//! exception-handling instructions, and `prepare` scans and adjusts modules
+//! for WAMR. Both are built for both engines, so that their tests run
+//! without compiling Wasmtime.
 
 #[cfg(all(feature = "wasmtime", feature = "wamr"))]
 compile_error!("features `wasmtime` and `wamr` are mutually exclusive: pick one engine");
@@ -10,6 +11,7 @@ compile_error!("features `wasmtime` and `wamr` are mutually exclusive: pick one 
 compile_error!("enable exactly one engine feature: `wasmtime` or `wamr`");
 
 pub mod ffi;
+pub mod prepare;
 pub mod rewrite;
 
 #[cfg(feature = "wasmtime")]
@@ -17,4 +19,4 @@ pub use wasmtime_c_api::*;
 
 // WAMR itself is built by CMake (engine/CMakeLists.txt) from the sources that
 // wamrx-sys ships; with the `wamr` feature this crate carries only the
-// rewriter, so there is nothing of WAMR's to re-export here.
+// rewriters, so there is nothing of WAMR's to re-export here.
