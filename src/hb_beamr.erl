@@ -129,10 +129,19 @@
 -type mode() :: wasm | aot.
 %% `wasm': a WebAssembly binary; `aot': a module precompiled by
 %% {@link compile/1}.
--type extern_kind() :: func | memory | table | global.
+-type extern_kind() :: func | memory | table | global | tag.
+%% `tag' is an exception tag (exception handling). WAMR builds never list
+%% tags: WAMR cannot describe them, so its adapter leaves tag exports out.
 -type import_desc() :: {extern_kind(), Module :: string(), Field :: string(),
                         Signature :: string()}.
+%% An import; `Signature' as in {@link export_desc()}.
 -type export_desc() :: {extern_kind(), Name :: string(), Signature :: string()}.
+%% An export. `Signature' is, for a function, its type, `"(iI)f"' (i=i32
+%% I=i64 f=f32 F=f64 V=v128 r=funcref e=externref; parameters in
+%% parentheses, then results); a global `"i"' or `"mut i"'; a memory
+%% `"i32:1..2"' or `"i64:1.."' (limits in pages); a table `"r:1..10"'
+%% (limits in elements, up to 2^64 for a 64-bit table); a tag its
+%% parameters in function notation, `"(iI)"' (a tag has no results).
 -type value() :: hb_beamr_values:value().
 -type func_ref() :: string() | binary() | non_neg_integer().
 %% An export name, or an index into the exported function table.

@@ -58,12 +58,15 @@ typedef enum {
   HB_BEAMR_CAPI_LIB_STATE_RUNTIME_DESTROYED,
 } hb_beamr_capi_lib_state_t;
 
-/* Kinds of imports and exports. */
+/* Kinds of imports and exports. The values are fixed; new kinds are added at
+ * the end. A tag (exception tag) has the signature of its parameters,
+ * "(iI)"; WAMR builds never list tags. */
 typedef enum {
   HB_BEAMR_CAPI_EXTERN_FUNC = 0,
-  HB_BEAMR_CAPI_EXTERN_GLOBAL,
-  HB_BEAMR_CAPI_EXTERN_TABLE,
-  HB_BEAMR_CAPI_EXTERN_MEMORY,
+  HB_BEAMR_CAPI_EXTERN_GLOBAL = 1,
+  HB_BEAMR_CAPI_EXTERN_TABLE = 2,
+  HB_BEAMR_CAPI_EXTERN_MEMORY = 3,
+  HB_BEAMR_CAPI_EXTERN_TAG = 4,
 } hb_beamr_capi_extern_kind_t;
 
 /* Opaque handle for one WebAssembly instance and everything it owns. */

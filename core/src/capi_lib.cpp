@@ -124,6 +124,7 @@ hb_beamr_capi_extern_kind_t kind_of(hb_beamr::ExternKind kind) {
   case hb_beamr::ExternKind::global: return HB_BEAMR_CAPI_EXTERN_GLOBAL;
   case hb_beamr::ExternKind::table: return HB_BEAMR_CAPI_EXTERN_TABLE;
   case hb_beamr::ExternKind::memory: return HB_BEAMR_CAPI_EXTERN_MEMORY;
+  case hb_beamr::ExternKind::tag: return HB_BEAMR_CAPI_EXTERN_TAG;
   }
   return HB_BEAMR_CAPI_EXTERN_FUNC;
 }

@@ -376,25 +376,7 @@ bool can_suspend() { return true; }
 class Module {
 public:
   Module(EnginePtr engine, wasmtime_module_t *raw)
-      : engine_(std::move(engine)), raw_(raw) {
-    wasm_importtype_vec_t imports;
-    wasmtime_module_imports(raw_, &imports);
-    for (size_t i = 0; i < imports.size; ++i) {
-      const wasm_name_t *module = wasm_importtype_module(imports.data[i]);
-      imports_.push_back(
-          describe_extern(wasm_importtype_type(imports.data[i]),
-                          std::string(module->data, module->size),
-                          wasm_importtype_name(imports.data[i])));
-    }
-    wasm_importtype_vec_delete(&imports);
-    wasm_exporttype_vec_t exports;
-    wasmtime_module_exports(raw_, &exports);
-    for (size_t i = 0; i < exports.size; ++i)
-      exports_.push_back(
-          describe_extern(wasm_exporttype_type(exports.data[i]), "",
-                          wasm_exporttype_name(exports.data[i])));
-    wasm_exporttype_vec_delete(&exports);
-  }
+      : engine_(std::move(engine)), raw_(raw) {}
   ~Module() { wasmtime_module_delete(raw_); }
   Module(const Module &) = delete;
   Module &operator=(const Module &) = delete;
@@ -403,17 +385,95 @@ public:
   wasmtime_module_t *raw_;
   std::vector<ExternDesc> imports_;
   std::vector<ExternDesc> exports_;
+  /// Whether an imported or exported table's limits pass 2^32 (see
+  /// serialize()).
+  bool wide_tables_ = false;
 };
 
 namespace {
+// Describes one import or export. Tags are Wasmtime's own kind in wasm.h.
+// A table's limits come from `limits` when given: wasm_tabletype_limits()
+// aborts the process on a table64 whose limits pass 2^32.
+ExternDesc describe(const wasm_externtype_t *type, std::string module,
+                    const wasm_name_t *name, const TableLimits *limits) {
+  if (wasm_externtype_kind(type) == WASM_EXTERN_TAG)
+    return describe_tag(
+        wasm_tagtype_functype(wasm_externtype_as_tagtype_const(type)),
+        std::move(module), name);
+  return describe_extern(type, std::move(module), name, limits);
+}
+
+// The limits of the next table in `list` (the binary's imported or exported
+// tables), or null when there is no binary.
+Result<const TableLimits *> next_table(const std::vector<TableLimits> *list,
+                                       size_t &used) {
+  if (list == nullptr)
+    return static_cast<const TableLimits *>(nullptr);
+  if (used >= list->size())
+    return make_error(ErrorKind::load,
+                      "cannot read table limits: the module binary lists "
+                      "fewer tables than Wasmtime");
+  return &(*list)[used++];
+}
+
+// Fills in `module`'s imports and exports. `tables` are the limits read from
+// the module's binary; a deserialized module has none, and its tables then
+// fit in 32 bits, since serialize() refuses a module whose tables do not.
+Status describe_module(Module &module, const BinaryTables *tables) {
+  const TableLimits *none = nullptr;
+  size_t used = 0;
+  wasm_importtype_vec_t imports;
+  wasmtime_module_imports(module.raw_, &imports);
+  Status status;
+  for (size_t i = 0; status && i < imports.size; ++i) {
+    const wasm_externtype_t *type = wasm_importtype_type(imports.data[i]);
+    const wasm_name_t *from = wasm_importtype_module(imports.data[i]);
+    Result<const TableLimits *> limits =
+        wasm_externtype_kind(type) != WASM_EXTERN_TABLE
+            ? none
+            : next_table(tables ? &tables->imported : nullptr, used);
+    if (!limits) {
+      status = limits.error();
+      break;
+    }
+    module.imports_.push_back(
+        describe(type, std::string(from->data, from->size),
+                 wasm_importtype_name(imports.data[i]), limits.value()));
+  }
+  wasm_importtype_vec_delete(&imports);
+  used = 0;
+  wasm_exporttype_vec_t exports;
+  wasmtime_module_exports(module.raw_, &exports);
+  for (size_t i = 0; status && i < exports.size; ++i) {
+    const wasm_externtype_t *type = wasm_exporttype_type(exports.data[i]);
+    Result<const TableLimits *> limits =
+        wasm_externtype_kind(type) != WASM_EXTERN_TABLE
+            ? none
+            : next_table(tables ? &tables->exported : nullptr, used);
+    if (!limits) {
+      status = limits.error();
+      break;
+    }
+    module.exports_.push_back(describe(
+        type, "", wasm_exporttype_name(exports.data[i]), limits.value()));
+  }
+  wasm_exporttype_vec_delete(&exports);
+  module.wide_tables_ = tables != nullptr && tables->wide;
+  return status;
+}
+
 Result<ModulePtr> adopt_module(const EnginePtr &engine, wasmtime_error_t *err,
-                               wasmtime_module_t *raw, const char *what) {
+                               wasmtime_module_t *raw, const char *what,
+                               const BinaryTables *tables) {
   if (err != nullptr) {
     ErrorPtr owned(err);
     return make_error(ErrorKind::load,
                       std::string(what) + ": " + message_of(err));
   }
-  return ModulePtr(std::make_shared<Module>(engine, raw));
+  auto module = std::make_shared<Module>(engine, raw);
+  if (Status described = describe_module(*module, tables); !described)
+    return described.error();
+  return ModulePtr(std::move(module));
 }
 } // namespace
 
@@ -428,7 +488,19 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   wasmtime_module_t *raw = nullptr;
   wasmtime_error_t *err = wasmtime_module_new(
       engine.get(), module.value().data(), module.value().size(), &raw);
-  return adopt_module(engine, err, raw, "cannot compile module");
+  if (err != nullptr)
+    return adopt_module(engine, err, raw, "cannot compile module", nullptr);
+  auto compiled = std::make_shared<Module>(engine, raw); // owns raw from here
+  // Table limits are read from the binary Wasmtime has just validated (see
+  // describe()).
+  std::string why;
+  std::optional<BinaryTables> tables =
+      scan_tables(module.value().data(), module.value().size(), &why);
+  if (!tables)
+    return make_error(ErrorKind::load, "cannot read table limits: " + why);
+  if (Status described = describe_module(*compiled, &*tables); !described)
+    return described.error();
+  return ModulePtr(std::move(compiled));
 }
 
 Result<ModulePtr> deserialize(const EnginePtr &engine, const uint8_t *bytes,
@@ -436,10 +508,18 @@ Result<ModulePtr> deserialize(const EnginePtr &engine, const uint8_t *bytes,
   wasmtime_module_t *raw = nullptr;
   wasmtime_error_t *err =
       wasmtime_module_deserialize(engine.get(), bytes, size, &raw);
-  return adopt_module(engine, err, raw, "cannot load precompiled module");
+  return adopt_module(engine, err, raw, "cannot load precompiled module",
+                      nullptr);
 }
 
 Result<std::vector<uint8_t>> serialize(const Module &module) {
+  // A precompiled module has no binary to read table limits from, and
+  // wasm.h's accessor aborts the process on limits past 2^32 (see describe()).
+  if (module.wide_tables_)
+    return make_error(ErrorKind::unsupported,
+                      "cannot serialize module: an imported or exported "
+                      "table's limits pass 2^32 elements, which a "
+                      "precompiled module cannot describe");
   wasm_byte_vec_t vec;
   if (wasmtime_error_t *err = wasmtime_module_serialize(module.raw_, &vec)) {
     ErrorPtr owned(err);

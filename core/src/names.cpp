@@ -46,6 +46,7 @@ const char *extern_kind_name(ExternKind kind) {
   case ExternKind::global: return "global";
   case ExternKind::table: return "table";
   case ExternKind::memory: return "memory";
+  case ExternKind::tag: return "tag";
   }
   return "unknown";
 }

@@ -32,8 +32,10 @@ struct FuncSig {
   }
 };
 
-/// Kind of an import or export.
-enum class ExternKind { func, global, table, memory };
+/// Kind of an import or export. `tag` is an exception tag (the
+/// exception-handling proposal); engines that cannot list tags (WAMR) never
+/// report one.
+enum class ExternKind { func, global, table, memory, tag };
 
 /// Lower-case name of an extern kind ("func", "memory", ...).
 const char *extern_kind_name(ExternKind kind);
@@ -41,9 +43,13 @@ const char *extern_kind_name(ExternKind kind);
 /// One import or export of a module. `module` is empty for exports.
 /// `signature` is the function signature for functions, and for other kinds a
 /// short description: globals "i" / "mut i", memories "i32:1..2" or
-/// "i64:1..", tables "r:1..10".
+/// "i64:1..", tables "r:1..10" (limits in elements, 64-bit for table64),
+/// tags the types of their parameters in function notation, "(iI)" (a tag
+/// has no results).
 struct ExternDesc {
-  ExternKind kind;
+  /// Always set by whoever describes the extern; the initializer only keeps
+  /// a description from ever holding an indeterminate kind.
+  ExternKind kind = ExternKind::func;
   std::string module;
   std::string name;
   std::string signature;
