@@ -15,7 +15,7 @@
 # Re-running one engine replaces only that engine's rows. --quick runs every
 # measurement briefly (a smoke test; numbers not meaningful) and writes to
 # build-bench/results-quick/ instead. $HB_BEAMR_BENCH_GROUPS picks Erlang
-# groups (call,import,compute,start,memory,scale; default all) and
+# groups (call,import,compute,start,memory,scale,lua; default all) and
 # $HB_BEAMR_BENCH_RESULTS another results directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ for arg in "$@"; do
     *) echo "usage: bench/run.sh [--quick] [wasmtime|wamr|all]" >&2; exit 2 ;;
   esac
 done
-groups=${HB_BEAMR_BENCH_GROUPS:-call,import,compute,start,memory,scale}
+groups=${HB_BEAMR_BENCH_GROUPS:-call,import,compute,start,memory,scale,lua}
 results=${HB_BEAMR_BENCH_RESULTS:-$root/bench/results}
 if ((quick)); then
   export HB_BEAMR_BENCH_QUICK=1
@@ -117,6 +117,10 @@ for engine in "${engines[@]}"; do
     "$floors" import "$wasm/import_loop.wasm" "$imports_per_call"
     "$floors" start small "$fac"
     "$floors" start large "$wasm/large.wasm"
+    "$floors" start lua "$wasm/lua.wasm"
+    "$floors" rewrite lua "$wasm/lua.wasm"
+    "$floors" rewrite large "$wasm/large.wasm"
+    "$floors" lua "$wasm/lua.wasm"
     "$floors" footprint "$fac" 1000
     "$dir/bench/hb_beamr_bench_kernels" "$sha256_mib" "$matmul_n" "$fib_n"
     "$dir/bench/hb_beamr_bench_kernels_novec" "$sha256_mib" "$matmul_n" "$fib_n"

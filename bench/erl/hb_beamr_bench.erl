@@ -2,7 +2,8 @@
 %%% per engine and group, each in a fresh VM): call overhead and import
 %%% round trips (each by the fast path and by the instance thread, and calls
 %%% from 1, 2 and 8 concurrent callers), compute kernels, start times,
-%%% memory and snapshot throughput, footprint and scale, and the
+%%% memory and snapshot throughput, footprint and scale, a call into the
+%%% Lua fixture (an AO-style module: wasm64, legacy exceptions), and the
 %%% Erlang-side floors (message and port round trips). Native floors come
 %%% from bench/native.
 %%%
@@ -14,7 +15,7 @@
 %%% Run: `erl -noshell -pa <hb_beamr ebin> -pa <this ebin> -run hb_beamr_bench
 %%% main Engine Out.csv WasmDir FacWasm Groups Sha256MiB MatmulN FibN' with
 %%% the driver found through `$HB_BEAMR_DRIVER_DIR'. Groups is a
-%%% comma-separated subset of `call,import,compute,start,memory,scale' or
+%%% comma-separated subset of `call,import,compute,start,memory,scale,lua' or
 %%% `all'; the kernel sizes are those given to the native kernels.
 %%% `$HB_BEAMR_BENCH_QUICK' shortens every measurement (a smoke run, numbers
 %%% not meaningful).
@@ -50,7 +51,7 @@ main(_) ->
               "Sha256MiB MatmulN FibN~n", []),
     erlang:halt(2).
 
-groups("all") -> [call, import, compute, start, memory, scale];
+groups("all") -> [call, import, compute, start, memory, scale, lua];
 groups(Text) -> [list_to_existing_atom(G) || G <- string:lexemes(Text, ",")].
 
 run(Ctx = #{groups := Groups}) ->
@@ -197,7 +198,8 @@ bench(start, Ctx = #{fac := Fac}) ->
                       row(Ctx, start, name("start_~s_aot", [Name]), [],
                           reason_text(Reason))
               end
-      end, [{small, Fac, budget(5, 21, 4)}, {large, Large, budget(3, 7, 20)}]),
+      end, [{small, Fac, budget(5, 21, 4)}, {large, Large, budget(3, 7, 20)},
+            {lua, wasm(Ctx, "lua"), budget(3, 11, 20)}]),
     %% The part of every start that is not WebAssembly: a port of the driver,
     %% its thread started by a first command, and that command's reply.
     PortOpen = sample_self(fun() ->
@@ -210,6 +212,23 @@ bench(start, Ctx = #{fac := Fac}) ->
                            end, budget(5, 21, 4)),
     row(Ctx, start, port_open, PortOpen),
     port_close(Probe);
+
+%%% ------------------------------------------------------------------------
+%%% 7. The Lua fixture: one handle("return 1+1") call, imports answered with
+%%% zeros (none is called on this path)
+%%% ------------------------------------------------------------------------
+
+bench(lua, Ctx) ->
+    {ok, W, _, _} = hb_beamr:start(wasm(Ctx, "lua")),
+    {ok, Code} = hb_beamr_io:write_string(W, <<"return 1+1">>),
+    Handle = fun() ->
+                     {ok, [Out]} = hb_beamr:call(W, "handle", [Code]),
+                     Out
+             end,
+    {ok, <<"2">>} = hb_beamr_io:read_string(W, Handle()),
+    Times = sample(Handle, 100, budget(5, 11, 3)),
+    row(Ctx, lua, lua_handle, Times, "2"),
+    ok = hb_beamr:stop(W);
 
 %%% ------------------------------------------------------------------------
 %%% 5. Memory access and snapshots

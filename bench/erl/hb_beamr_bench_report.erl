@@ -97,7 +97,22 @@ rows() ->
      {"4f", "start large, module cached", "start_large_cached",
       "native_start_large_cached", "C++ load + instantiate", time, {seconds, 0.001}},
      {"4g", "start large, aot", "start_large_aot",
-      "native_start_large_aot", "C++ load + instantiate", time, none}]
+      "native_start_large_aot", "C++ load + instantiate", time, none},
+     %% The Lua fixture: an AO-style module (wasm64, legacy exceptions).
+     {"4h", "start Lua (wasm64, legacy EH), cold", "start_lua_cold",
+      "native_start_lua_cold", "C++ load + instantiate", time, none},
+     {"4i", "start Lua, module cached", "start_lua_cached",
+      "native_start_lua_cached", "C++ load + instantiate", time, none},
+     {"4j", "start Lua, aot", "start_lua_aot",
+      "native_start_lua_aot", "C++ load + instantiate", time, none},
+     %% Issue 11: rewriting legacy exception handling costs at most 10% of
+     %% compiling the module (the cold start on the C++ core includes it).
+     {"4k", "legacy-EH rewrite of the Lua module", "native_rewrite_lua",
+      "native_start_lua_cold", "its cold load + instantiate on the C++ core",
+      time, {ratio_on, "wasmtime", 0.1}},
+     {"4l", "rewriter's scan of the large module (no legacy EH)",
+      "native_rewrite_large", "native_start_large_cold",
+      "its cold load + instantiate on the C++ core", time, none}]
     ++ [{"5" ++ [$a + K], io_lib:format("~s ~b MiB", [Op, MiB]),
          io_lib:format("~s_~bMiB", [Name, MiB]), io_lib:format("memcpy_~bMiB", [MiB]),
          "memcpy, C++", mem, Target}
@@ -115,7 +130,11 @@ rows() ->
         {"6b", "RSS per idle instance (1,000)", "rss_per_instance",
          "rss_per_port", "bare port + idle thread, no module", bytes, none},
         {"6c", "call fac, 1,000 busy instances, total", "call_fac_many",
-         "port_ping_many", "1,000 concurrent pingers", call, {ratio, 3}}].
+         "port_ping_many", "1,000 concurrent pingers", call, {ratio, 3}},
+        {"7a", "Lua handle(\"return 1+1\")", "lua_handle", "native_lua_handle",
+         "same call on the C++ core alone", call, none},
+        {"7b", "Lua handle(\"return 1+1\")", "lua_handle", "erl_msg_rtt",
+         "Erlang message round trip", call, none}].
 
 -spec main([string()]) -> no_return().
 main([Raw, Dir, MachineFile]) ->

@@ -8,6 +8,9 @@
 //   import LOOP_WASM N          import_loop's loop(N) with env.tick answered
 //                               by a C++ host function (import rows)
 //   start NAME WASM...          load + instantiate, cold / cached / aot
+//   rewrite NAME WASM           the legacy exception-handling rewriter alone
+//                               (Wasmtime's share of loading such a module)
+//   lua LUA_WASM                the Lua fixture's handle("return 1+1")
 //   footprint FAC_WASM COUNT    resident memory per instantiated context
 // Prints CSV rows as described in sampler.hpp.
 #include <condition_variable>
@@ -21,6 +24,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <hb_beamr_rewrite.h>
 
 #include "hb_beamr/context.hpp"
 #include "hb_beamr/runtime.hpp"
@@ -54,11 +59,17 @@ Status no_import(HostCall &) {
   return make_error(ErrorKind::link, "unexpected import");
 }
 
+// Imports answered with zeros, as hb_beamr:call/3 does (the Lua fixture's
+// WASI and emscripten stubs).
+Status zero_import(HostCall &) { return {}; }
+
 std::unique_ptr<Context> instantiate(const std::vector<uint8_t> &bytes,
-                                     std::vector<ImportBinding> bindings = {}) {
+                                     std::vector<ImportBinding> bindings = {},
+                                     HostFunction other_imports = no_import) {
   std::unique_ptr<Context> context = Context::create();
   check("load", context->load(bytes.data(), bytes.size()));
-  check("instantiate", context->instantiate(no_import, std::move(bindings)));
+  check("instantiate",
+        context->instantiate(other_imports, std::move(bindings)));
   return context;
 }
 
@@ -183,6 +194,67 @@ int cmd_start(const std::string &name, const char *path) {
   return 0;
 }
 
+// The rewriter on its own, as the Wasmtime adapter runs it before compiling:
+// compare with native_start_NAME_cold (which includes it) for its share. A
+// module without legacy exception handling measures the scan that finds so.
+int cmd_rewrite(const std::string &name, const char *path) {
+  const std::string row = "native_rewrite_" + name;
+  if (std::string(runtime::engine_name()) != "wasmtime") {
+    print_unavailable("start", row,
+                      "WAMR runs legacy exception handling as it is");
+    return 0;
+  }
+  const std::vector<uint8_t> bytes = read_file(path);
+  int outcome = HB_BEAMR_REWRITE_ERROR;
+  const auto times = sample(
+      [&] {
+        uint8_t *out = nullptr;
+        size_t out_size = 0;
+        char *error = nullptr;
+        outcome = hb_beamr_rewrite_legacy_eh(bytes.data(), bytes.size(), &out,
+                                             &out_size, &error);
+        hb_beamr_rewrite_free_bytes(out, out_size);
+        hb_beamr_rewrite_free_error(error);
+      },
+      1, budget(5, 21, 4));
+  if (outcome == HB_BEAMR_REWRITE_ERROR) {
+    std::fprintf(stderr, "rewrite %s: error\n", path);
+    return 1;
+  }
+  print_row("start", row, "s", times,
+            outcome == HB_BEAMR_REWRITE_DONE ? "rewritten" : "unchanged");
+  return 0;
+}
+
+// handle("return 1+1") on the Lua fixture, the C++ floor of the Erlang row.
+int cmd_lua(const char *path) {
+  const std::vector<uint8_t> bytes = read_file(path);
+  std::unique_ptr<Context> context = instantiate(bytes, {}, zero_import);
+  const char code[] = "return 1+1";
+  std::vector<wasm_val_t> args(1), results;
+  args[0].kind = WASM_I64;
+  args[0].of.i64 = sizeof code;
+  check("malloc", context->call("malloc", args, results));
+  const uint64_t in = static_cast<uint64_t>(results.at(0).of.i64);
+  check("write", context->memory_write(in, code, sizeof code));
+  args[0].of.i64 = static_cast<int64_t>(in);
+  char answer[2] = {0, 0};
+  const auto times = sample(
+      [&] {
+        check("handle", context->call("handle", args, results));
+        check("read",
+              context->memory_read(static_cast<uint64_t>(results.at(0).of.i64),
+                                   answer, sizeof answer));
+      },
+      100, budget(5, 11, 3));
+  if (answer[0] != '2' || answer[1] != '\0') {
+    std::fprintf(stderr, "lua: handle(\"%s\") did not answer \"2\"\n", code);
+    return 1;
+  }
+  print_row("lua", "native_lua_handle", "s", times, "2");
+  return 0;
+}
+
 // VmRSS of this process, in bytes.
 double resident_bytes() {
   std::ifstream status("/proc/self/status");
@@ -219,7 +291,8 @@ int usage(const char *self) {
   std::fprintf(
       stderr,
       "usage: %s memcpy MIB... | handoff | call FAC | import LOOP N |\n"
-      "       start NAME WASM | footprint FAC COUNT\n",
+      "       start NAME WASM | rewrite NAME WASM | lua LUA_WASM |\n"
+      "       footprint FAC COUNT\n",
       self);
   return 2;
 }
@@ -240,6 +313,10 @@ int run(int argc, char **argv) {
     rc = cmd_import(argv[2], static_cast<uint32_t>(std::atoi(argv[3])));
   else if (cmd == "start" && argc == 4)
     rc = cmd_start(argv[2], argv[3]);
+  else if (cmd == "rewrite" && argc == 4)
+    rc = cmd_rewrite(argv[2], argv[3]);
+  else if (cmd == "lua" && argc == 3)
+    rc = cmd_lua(argv[2]);
   else if (cmd == "footprint" && argc == 4)
     rc = cmd_footprint(argv[2], std::atoi(argv[3]));
   else
