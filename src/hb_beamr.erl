@@ -53,8 +53,10 @@
 %%% `{not_a_function, Name}', `{bad_table_index, Index}',
 %%% `{trap, Message}' (the instance stays usable), `timeout' (the call ran
 %%% past its time limit; the instance stays usable), `{badopt, timeout}',
-%%% `not_running' (the instance had stopped before the call) and `stopped'
-%%% (it stopped during the call). Other failures of the engine come as `{Kind, Message}' with
+%%% `not_running' (the instance had stopped before the call), `stopped'
+%%% (it stopped during the call) and `not_an_instance' (the pid is a live
+%%% process that is not an instance; calls, `stop/1' and `hb_beamr_io' give
+%%% it instead of waiting for an answer that never comes). Other failures of the engine come as `{Kind, Message}' with
 %%% `Kind' one of `load', `link', `instantiate', `invalid_state', ...
 %%%
 %%% Stopping: {@link stop/1} answers a call in progress with
@@ -117,6 +119,8 @@
               start_opts/0, call_opts/0]).
 
 -define(DRIVER, "hb_beamr").
+%% In every instance process's dictionary (see check_instance/1).
+-define(INSTANCE_MARK, '$hb_beamr_instance').
 %% The most native stack WebAssembly may get: the instance thread has
 %% max_stack + 2 MiB, and ERTS gives a driver thread at most 64 MiB.
 -define(MAX_STACK, (62 * 1024 * 1024)).
@@ -385,13 +389,19 @@ call(_WASM, _FuncRef, _Args, _ImportFun, State, _Opts) ->
 %% @doc Stops an instance: its port closes, WebAssembly it is running is
 %% interrupted, its thread ends, and a call in progress returns
 %% `{error, stopped}'. Returns `ok', also when the instance had already
-%% stopped.
--spec stop(wasm()) -> ok.
+%% stopped. A live process that is not an instance gives
+%% `{error, not_an_instance}'.
+-spec stop(wasm()) -> ok | {error, not_an_instance}.
 stop(WASM) when is_pid(WASM) ->
-    MRef = erlang:monitor(process, WASM),
-    WASM ! {stop, self()},
-    receive
-        {'DOWN', MRef, process, WASM, _} -> ok
+    case check_instance(WASM) of
+        ok ->
+            MRef = erlang:monitor(process, WASM),
+            WASM ! {stop, self()},
+            receive
+                {'DOWN', MRef, process, WASM, _} -> ok
+            end;
+        Error ->
+            Error
     end.
 
 %% @doc Sends a raw command to the instance's driver. The sender becomes the
@@ -433,6 +443,12 @@ request(_WASM, _Op, _Args) ->
     {error, badarg}.
 
 relay_request(WASM, Ref, Command) ->
+    case check_instance(WASM) of
+        ok -> relay_checked_request(WASM, Ref, Command);
+        Error -> Error
+    end.
+
+relay_checked_request(WASM, Ref, Command) ->
     MRef = erlang:monitor(process, WASM),
     WASM ! {wasm_send, self(), Command},
     receive
@@ -511,11 +527,36 @@ direct_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
     end.
 
 relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
-    case call_command(FuncRef, Args, Timeout) of
-        {ok, Ref, Command} ->
+    case {check_instance(WASM), call_command(FuncRef, Args, Timeout)} of
+        {{error, Reason}, _} ->
+            {error, Reason, State};
+        {ok, {ok, Ref, Command}} ->
             run(WASM, Ref, Command, Args, ImportFun, State, Opts);
-        error ->
+        {ok, error} ->
             {error, {invalid_func_ref, FuncRef}, State}
+    end.
+
+%% A local process that is neither an instance nor gone would never answer
+%% a relayed command: refuse it rather than wait forever. An instance marks
+%% itself (?INSTANCE_MARK in its dictionary) before it registers its port
+%% and keeps the mark until it exits; a dead process is left to the relay's
+%% monitor (`not_running'), and a remote one is relayed as it is.
+check_instance(WASM) when node(WASM) =/= node() ->
+    ok;
+check_instance(WASM) ->
+    case hb_beamr_ports:lookup(WASM) of
+        {ok, _Port} ->
+            ok;
+        error ->
+            case erlang:process_info(WASM, dictionary) of
+                undefined ->
+                    ok;
+                {dictionary, Dict} ->
+                    case lists:keymember(?INSTANCE_MARK, 1, Dict) of
+                        true -> ok;
+                        false -> {error, not_an_instance}
+                    end
+            end
     end.
 
 %% <<0, TimeoutMs:64, Len:32, Name, Values>> or
@@ -895,6 +936,7 @@ spawn_worker() ->
 -spec worker_init(pid(), reference()) -> term().
 worker_init(Owner, Ref) ->
     process_flag(trap_exit, true),
+    put(?INSTANCE_MARK, true),
     case load_driver() of
         ok ->
             try open_port({spawn_driver, ?DRIVER}, [binary]) of
