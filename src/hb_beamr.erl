@@ -259,10 +259,10 @@ start_checked(WasmBinary, Mode, DriverOpts) ->
                 {ok, {Imports, Exports}, _} ->
                     {ok, WASM, Imports, Exports};
                 {error, Reason, _} ->
-                    stop(WASM),
+                    ok = stop(WASM),
                     {error, Reason};
                 {error, Class, Reason, _Stack, _} ->
-                    stop(WASM),
+                    ok = stop(WASM),
                     {error, {Class, Reason}}
             end;
         {error, _} = Error ->
@@ -306,7 +306,7 @@ compile(WasmBinary) when is_binary(WasmBinary) ->
     case spawn_worker() of
         {ok, WASM} ->
             Result = request(WASM, compile, [WasmBinary]),
-            stop(WASM),
+            ok = stop(WASM),
             Result;
         {error, _} = Error ->
             Error
