@@ -521,7 +521,7 @@ namespace {
 
 /// Fills the descriptions of `module` (loaded from a binary `scan` describes).
 void describe_module(Module &module, const wasm_module_t *raw,
-                     const rewrite::WamrScan &scan) {
+                     const rewrite::ModuleScan &scan) {
   ImportTypes imports;
   wasm_module_imports(raw, &imports.vec);
   size_t n = imports.vec.size;
@@ -624,7 +624,7 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   if (!store)
     return make_error(ErrorKind::allocation, "cannot create store");
   const rewrite::WamrModule prepared = rewrite::prepare_for_wamr(bytes, size);
-  const rewrite::WamrScan &scan = prepared.scan();
+  const rewrite::ModuleScan &scan = prepared.scan();
   wasm_module_t *raw = nullptr;
   bool helpers = false;
   if (prepared.prepared() != nullptr) {

@@ -403,6 +403,44 @@ ExternDesc describe(const wasm_externtype_t *type, std::string module,
   return describe_extern(type, std::move(module), name, limits);
 }
 
+// The limits of the tables a module imports and exports, from the scan of
+// its binary (see describe()).
+struct ModuleTables {
+  std::vector<TableLimits> imported; // each table import, in import order
+  std::vector<TableLimits> exported; // each table export, in export order
+  bool wide = false; // whether one of them has limits past 32 bits
+};
+
+Result<ModuleTables> tables_of(const rewrite::ModuleScan &scan) {
+  if (!scan.understood || !scan.limits_known)
+    return make_error(ErrorKind::load,
+                      "cannot read table limits: the module binary uses an "
+                      "encoding the scan does not know");
+  ModuleTables out;
+  // Adds table `index`'s limits to `to`; false if there is no such table.
+  auto add = [&](std::vector<TableLimits> &to, size_t index) {
+    if (index >= scan.tables.size())
+      return false;
+    const rewrite::Limits &l = scan.tables[index];
+    to.push_back(TableLimits{l.min, l.max, l.has_max});
+    out.wide =
+        out.wide || l.min > UINT32_MAX || (l.has_max && l.max > UINT32_MAX);
+    return true;
+  };
+  bool ok = true;
+  for (rewrite::ExternKind kind : scan.import_kinds) // imported tables first
+    if (kind == rewrite::ExternKind::table)
+      ok = ok && add(out.imported, out.imported.size());
+  for (const rewrite::Export &e : scan.exports)
+    if (e.kind == rewrite::ExternKind::table)
+      ok = ok && add(out.exported, e.index);
+  if (!ok)
+    return make_error(ErrorKind::load,
+                      "cannot read table limits: a table index is out of "
+                      "range");
+  return out;
+}
+
 // The limits of the next table in `list` (the binary's imported or exported
 // tables), or null when there is no binary.
 Result<const TableLimits *> next_table(const std::vector<TableLimits> *list,
@@ -419,7 +457,7 @@ Result<const TableLimits *> next_table(const std::vector<TableLimits> *list,
 // Fills in `module`'s imports and exports. `tables` are the limits read from
 // the module's binary; a deserialized module has none, and its tables then
 // fit in 32 bits, since serialize() refuses a module whose tables do not.
-Status describe_module(Module &module, const BinaryTables *tables) {
+Status describe_module(Module &module, const ModuleTables *tables) {
   const TableLimits *none = nullptr;
   size_t used = 0;
   wasm_importtype_vec_t imports;
@@ -464,7 +502,7 @@ Status describe_module(Module &module, const BinaryTables *tables) {
 
 Result<ModulePtr> adopt_module(const EnginePtr &engine, wasmtime_error_t *err,
                                wasmtime_module_t *raw, const char *what,
-                               const BinaryTables *tables) {
+                               const ModuleTables *tables) {
   if (err != nullptr) {
     ErrorPtr owned(err);
     return make_error(ErrorKind::load,
@@ -493,12 +531,12 @@ Result<ModulePtr> compile(const EnginePtr &engine, const uint8_t *bytes,
   auto compiled = std::make_shared<Module>(engine, raw); // owns raw from here
   // Table limits are read from the binary Wasmtime has just validated (see
   // describe()).
-  std::string why;
-  std::optional<BinaryTables> tables =
-      scan_tables(module.value().data(), module.value().size(), &why);
+  Result<ModuleTables> tables = tables_of(
+      rewrite::scan_module(module.value().data(), module.value().size()));
   if (!tables)
-    return make_error(ErrorKind::load, "cannot read table limits: " + why);
-  if (Status described = describe_module(*compiled, &*tables); !described)
+    return tables.error();
+  if (Status described = describe_module(*compiled, &tables.value());
+      !described)
     return described.error();
   return ModulePtr(std::move(compiled));
 }

@@ -1,8 +1,10 @@
-// Internal: load-time module rewriting, done by the engine crate's Rust
-// rewriters: legacy exception handling for Wasmtime (engine/src/rewrite, C
-// ABI in hb_beamr_rewrite.h) and the preparation of modules for WAMR
+// Internal: load-time module reading and rewriting, done by the engine
+// crate's Rust code: the scan of module binaries for both engines
+// (engine/src/prepare/scan.rs, C ABI in hb_beamr_module_scan.h), legacy
+// exception handling for Wasmtime (engine/src/rewrite, C ABI in
+// hb_beamr_rewrite.h) and the preparation of modules for WAMR
 // (engine/src/prepare, C ABI in hb_beamr_wamr_prepare.h). This is the C++
-// side's one owner of those calls and of the bytes they return.
+// side's one owner of those calls and of what they return.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +15,7 @@
 
 #include "hb_beamr/result.hpp"
 
+struct hb_beamr_module_scan_t;
 struct hb_beamr_wamr_prepared_t;
 
 namespace hb_beamr::rewrite {
@@ -57,7 +60,7 @@ struct Limits {
   uint64_t min = 0;
   uint64_t max = 0; // 0 unless has_max
   bool has_max = false;
-  bool is64 = false; // memory64
+  bool is64 = false; // memory64, or a table with 64-bit indices
 };
 
 /// One export of a module; tag exports are never listed.
@@ -67,13 +70,15 @@ struct Export {
   uint32_t index;
 };
 
-/// What WAMR's wasm.h cannot tell about a module, read from its binary.
-struct WamrScan {
+/// What wasm.h cannot tell about a module, read from its binary: exact
+/// (64-bit) table and memory limits, the kinds of imports in module order,
+/// exports with their kinds and indices.
+struct ModuleScan {
   /// False for a module the scan does not understand; then nothing else
   /// here is filled in.
   bool understood = false;
-  /// Whether `tables` is complete (false when a table has an initializer
-  /// expression).
+  /// Whether `tables` is complete (false when a table's initializer
+  /// expression holds an instruction the scan does not know).
   bool limits_known = false;
   std::vector<ExternKind> import_kinds; // every import but tags, in order
   std::vector<Limits> tables;           // imported, then defined
@@ -81,13 +86,18 @@ struct WamrScan {
   std::vector<Export> exports;          // in order, tags left out
 };
 
+/// Scans the module bytes[0..size) (borrowed for the call). Never fails: a
+/// module the scan does not understand comes back with `understood` false.
+/// The module is not validated.
+ModuleScan scan_module(const uint8_t *bytes, size_t size);
+
 /// A module scanned and prepared for WAMR (see hb_beamr_wamr_prepare.h):
 /// the start function exported as kWamrStartExport, a function that uses
 /// memory.size for a module with a memory, no tag exports. Move-only; owns
 /// the prepared bytes.
 class WamrModule {
 public:
-  const WamrScan &scan() const { return scan_; }
+  const ModuleScan &scan() const { return scan_; }
   /// The bytes WAMR should load, or null to load the original ones.
   const uint8_t *prepared() const { return prepared_; }
   size_t prepared_size() const { return prepared_size_; }
@@ -101,7 +111,7 @@ private:
     void operator()(hb_beamr_wamr_prepared_t *prepared) const;
   };
   std::unique_ptr<hb_beamr_wamr_prepared_t, Free> handle_;
-  WamrScan scan_;
+  ModuleScan scan_;
   const uint8_t *prepared_ = nullptr;
   size_t prepared_size_ = 0;
   bool deferred_start_ = false;

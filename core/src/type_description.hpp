@@ -3,7 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,7 +28,8 @@ struct TableLimits {
 /// Describes an import (`module` non-empty) or export. A table's limits are
 /// `*table` when given, else wasm.h's 32-bit wasm_tabletype_limits(), which
 /// Wasmtime's C API aborts the process in when a table64's limits pass
-/// 2^32: the Wasmtime adapter always passes them (see scan_tables). Tags are
+/// 2^32: the Wasmtime adapter always passes them, read from the module's
+/// binary by the engine crate's scan (rewrite::scan_module()). Tags are
 /// engine-specific in wasm.h, so an adapter describes them with
 /// describe_tag() and never passes one here.
 ExternDesc describe_extern(const wasm_externtype_t *type, std::string module,
@@ -40,22 +40,6 @@ ExternDesc describe_extern(const wasm_externtype_t *type, std::string module,
 /// ExternKind::tag, signature "(iI)".
 ExternDesc describe_tag(const wasm_functype_t *params, std::string module,
                         const wasm_name_t *name);
-
-/// The limits of the tables a module binary imports and exports, read from
-/// the binary itself, as wasm.h cannot report 64-bit table limits.
-struct BinaryTables {
-  std::vector<TableLimits> imported; ///< each table import, in import order
-  std::vector<TableLimits> exported; ///< each table export, in export order
-  /// Whether an imported or exported table's limits pass 32 bits.
-  bool wide = false;
-};
-
-/// Reads the tables of the module binary bytes[0..size). Meant for binaries
-/// the engine has validated; nullopt (with `*why` set) if the binary is
-/// malformed or uses an encoding this reader does not know. Never reads out
-/// of bounds.
-std::optional<BinaryTables> scan_tables(const uint8_t *bytes, size_t size,
-                                        std::string *why);
 
 /// Memory limits in pages. wasm.h's limits are 32-bit, so each engine adapter
 /// reads them (memory64 included) its own way.

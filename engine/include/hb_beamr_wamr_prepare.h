@@ -4,7 +4,8 @@
  * WAMR's wasm.h cannot tell some things the WAMR adapter needs (exact memory
  * and table limits, memory64, exports with their kinds and indices), and
  * WAMR loads some modules in a way hb_beamr cannot use. Before WAMR sees a
- * module, the adapter has it scanned here and, where needed, changed:
+ * module, the adapter has it scanned (see hb_beamr_module_scan.h) and, where
+ * needed, changed here:
  *  - a start function is exported as HB_BEAMR_WAMR_START_EXPORT instead of
  *    run by instantiation (unless an export already has that name), so that
  *    the adapter can run it as an interruptible call;
@@ -22,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hb_beamr_module_scan.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,54 +32,13 @@ extern "C" {
 /* The name a prepared module exports its start function under. */
 #define HB_BEAMR_WAMR_START_EXPORT "__hb_beamr_start"
 
-/* Kinds of imports and exports, numbered as in the binary format. */
-enum {
-  HB_BEAMR_WAMR_KIND_FUNC = 0,
-  HB_BEAMR_WAMR_KIND_TABLE = 1,
-  HB_BEAMR_WAMR_KIND_MEMORY = 2,
-  HB_BEAMR_WAMR_KIND_GLOBAL = 3
-};
-
-/* The limits of a memory or table, as the binary declares them. */
-typedef struct hb_beamr_wamr_limits_t {
-  uint64_t min;
-  uint64_t max; /* 0 unless has_max */
-  bool has_max;
-  bool is64; /* memory64 (or a table with 64-bit indices) */
-} hb_beamr_wamr_limits_t;
-
-/* One export. `name` is not NUL-terminated and need not be UTF-8. */
-typedef struct hb_beamr_wamr_export_t {
-  const uint8_t *name;
-  size_t name_size;
-  uint8_t kind; /* HB_BEAMR_WAMR_KIND_*, or a kind the scan does not know */
-  uint32_t index;
-} hb_beamr_wamr_export_t;
-
-/* What hb_beamr_wamr_prepare found and made. Every array is NULL when its
- * count is 0. When `understood` is false (a module the scan does not
- * understand: bad header, truncated, unknown or out-of-order sections, an
- * unknown import kind) every array is empty and every flag false. */
+/* What hb_beamr_wamr_prepare found and made. */
 typedef struct hb_beamr_wamr_module_info_t {
-  bool understood;
-  /* `tables` is complete (false when a table has an initializer
-   * expression, which the scan does not read). */
-  bool limits_known;
+  /* The module's scan, as hb_beamr_module_scan would report it. */
+  hb_beamr_module_scan_info_t scan;
   /* `module` exports the start function as HB_BEAMR_WAMR_START_EXPORT
    * instead of having a start section. Never true without `module`. */
   bool deferred_start;
-  /* The kind of every import but tags, in module order. */
-  const uint8_t *import_kinds;
-  size_t import_count;
-  /* Imported, then defined. */
-  const hb_beamr_wamr_limits_t *tables;
-  size_t table_count;
-  /* Imported, then defined. */
-  const hb_beamr_wamr_limits_t *memories;
-  size_t memory_count;
-  /* In module order, tag exports left out. */
-  const hb_beamr_wamr_export_t *exports;
-  size_t export_count;
   /* The module as WAMR should load it; NULL (size 0) to load the original
    * bytes unchanged. */
   const uint8_t *module;

@@ -1,7 +1,8 @@
-//! The C ABI of the module rewriters, called by the C++ core before it hands
-//! a module to its engine: the legacy exception-handling rewriter for
-//! Wasmtime (declared in `engine/include/hb_beamr_rewrite.h`) and the
-//! preparation of modules for WAMR (`engine/include/hb_beamr_wamr_prepare.h`).
+//! The C ABI of the module scan and rewriters, called by the C++ core before
+//! it hands a module to its engine: the scan of module binaries for both
+//! engines (declared in `engine/include/hb_beamr_module_scan.h`), the legacy
+//! exception-handling rewriter for Wasmtime (`hb_beamr_rewrite.h`) and the
+//! preparation of modules for WAMR (`hb_beamr_wamr_prepare.h`).
 //!
 //! Memory crosses the boundary only as buffers allocated here and freed by
 //! the matching `hb_beamr_rewrite_free_*` function. Nothing here panics or
@@ -9,7 +10,7 @@
 
 use std::ffi::{c_char, c_int, CString};
 
-use crate::prepare::{prepare_for_wamr, Export, Limits, Scan};
+use crate::prepare::{prepare_for_wamr, scan_module, Export, Limits, Scan};
 use crate::rewrite::{rewrite_legacy_eh, Outcome};
 
 /// The module has no legacy exception handling: use the original bytes.
@@ -112,54 +113,106 @@ fn error_message(message: &str) -> *mut c_char {
     CString::new(cleaned).unwrap_or_default().into_raw()
 }
 
-/// `hb_beamr_wamr_limits_t`: a memory's or table's limits.
+/// `hb_beamr_limits_t`: a memory's or table's limits.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
-pub struct WamrLimits {
+pub struct ScanLimits {
     pub min: u64,
     pub max: u64,
     pub has_max: bool,
     pub is64: bool,
 }
 
-/// `hb_beamr_wamr_export_t`: one export; the name is not NUL-terminated.
+/// `hb_beamr_export_t`: one export; the name is not NUL-terminated.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
-pub struct WamrExport {
+pub struct ScanExport {
     pub name: *const u8,
     pub name_size: usize,
     pub kind: u8,
     pub index: u32,
 }
 
+/// `hb_beamr_module_scan_info_t`: everything the scan read. Every array is
+/// NULL when its count is 0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ScanInfo {
+    pub understood: bool,
+    pub limits_known: bool,
+    pub import_kinds: *const u8,
+    pub import_count: usize,
+    pub tables: *const ScanLimits,
+    pub table_count: usize,
+    pub memories: *const ScanLimits,
+    pub memory_count: usize,
+    pub exports: *const ScanExport,
+    pub export_count: usize,
+}
+
+/// `hb_beamr_module_scan_t`: owns what `info` points into. The vectors'
+/// heap buffers do not move when the struct does.
+pub struct ModuleScan {
+    info: ScanInfo,
+    _scan: Scan,
+    _tables: Vec<ScanLimits>,
+    _memories: Vec<ScanLimits>,
+    _exports: Vec<ScanExport>,
+}
+
+/// Scans `wasm[0..size)`. See `hb_beamr_module_scan.h` for the contract.
+///
+/// # Safety
+/// `wasm` must be null or point to `size` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn hb_beamr_module_scan(wasm: *const u8, size: usize) -> *mut ModuleScan {
+    // SAFETY: passed on from the caller.
+    let input = unsafe { input_of(wasm, size) };
+    Box::into_raw(Box::new(module_scan(scan_module(input))))
+}
+
+/// The information behind `scan`, which it owns (null for null).
+///
+/// # Safety
+/// `scan` must be null or a live pointer from `hb_beamr_module_scan`.
+#[no_mangle]
+pub unsafe extern "C" fn hb_beamr_module_scan_info(scan: *const ModuleScan) -> *const ScanInfo {
+    if scan.is_null() {
+        return std::ptr::null();
+    }
+    // SAFETY: the caller passes a live pointer from `hb_beamr_module_scan`.
+    unsafe { &(*scan).info }
+}
+
+/// Frees what `hb_beamr_module_scan` returned.
+///
+/// # Safety
+/// `scan` must be null or a pointer from `hb_beamr_module_scan`, not freed
+/// before.
+#[no_mangle]
+pub unsafe extern "C" fn hb_beamr_module_scan_free(scan: *mut ModuleScan) {
+    if scan.is_null() {
+        return;
+    }
+    // SAFETY: the caller passes back exactly what `Box::into_raw` produced.
+    drop(unsafe { Box::from_raw(scan) });
+}
+
 /// `hb_beamr_wamr_module_info_t`: everything `hb_beamr_wamr_prepare` found
-/// and made. Every array is NULL when its count is 0.
+/// and made.
 #[repr(C)]
 #[derive(Debug)]
 pub struct WamrModuleInfo {
-    pub understood: bool,
-    pub limits_known: bool,
+    pub scan: ScanInfo,
     pub deferred_start: bool,
-    pub import_kinds: *const u8,
-    pub import_count: usize,
-    pub tables: *const WamrLimits,
-    pub table_count: usize,
-    pub memories: *const WamrLimits,
-    pub memory_count: usize,
-    pub exports: *const WamrExport,
-    pub export_count: usize,
     pub module: *const u8,
     pub module_size: usize,
 }
 
-/// `hb_beamr_wamr_prepared_t`: owns what `info` points into. The vectors'
-/// heap buffers do not move when the struct does.
+/// `hb_beamr_wamr_prepared_t`: owns what `info` points into.
 pub struct WamrPrepared {
     info: WamrModuleInfo,
-    _scan: Scan,
-    _tables: Vec<WamrLimits>,
-    _memories: Vec<WamrLimits>,
-    _exports: Vec<WamrExport>,
+    _scan: ModuleScan,
     _module: Vec<u8>,
 }
 
@@ -170,12 +223,8 @@ pub struct WamrPrepared {
 /// `wasm` must be null or point to `size` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn hb_beamr_wamr_prepare(wasm: *const u8, size: usize) -> *mut WamrPrepared {
-    let input: &[u8] = if wasm.is_null() || size == 0 {
-        &[] // nothing to understand
-    } else {
-        // SAFETY: the caller promises `size` readable bytes at `wasm`.
-        unsafe { std::slice::from_raw_parts(wasm, size) }
-    };
+    // SAFETY: passed on from the caller.
+    let input = unsafe { input_of(wasm, size) };
     Box::into_raw(Box::new(wamr_prepared(input)))
 }
 
@@ -208,18 +257,28 @@ pub unsafe extern "C" fn hb_beamr_wamr_prepared_free(prepared: *mut WamrPrepared
     drop(unsafe { Box::from_raw(prepared) });
 }
 
-fn wamr_prepared(wasm: &[u8]) -> WamrPrepared {
-    let prepared = prepare_for_wamr(wasm);
-    let understood = prepared.scan.is_some();
-    let scan = prepared.scan.unwrap_or_default();
-    let exports: Vec<WamrExport> = scan.exports.iter().map(wamr_export).collect();
-    let tables: Vec<WamrLimits> = scan.tables.iter().map(wamr_limits).collect();
-    let memories: Vec<WamrLimits> = scan.memories.iter().map(wamr_limits).collect();
-    let module = prepared.module.unwrap_or_default();
-    let info = WamrModuleInfo {
+/// The module `wasm[0..size)`; empty (not understood) for null or size 0.
+///
+/// # Safety
+/// `wasm` must be null or point to `size` bytes readable for `'a`.
+unsafe fn input_of<'a>(wasm: *const u8, size: usize) -> &'a [u8] {
+    if wasm.is_null() || size == 0 {
+        &[] // nothing to understand
+    } else {
+        // SAFETY: the caller promises `size` readable bytes at `wasm`.
+        unsafe { std::slice::from_raw_parts(wasm, size) }
+    }
+}
+
+fn module_scan(scan: Option<Scan>) -> ModuleScan {
+    let understood = scan.is_some();
+    let scan = scan.unwrap_or_default();
+    let exports: Vec<ScanExport> = scan.exports.iter().map(scan_export).collect();
+    let tables: Vec<ScanLimits> = scan.tables.iter().map(scan_limits).collect();
+    let memories: Vec<ScanLimits> = scan.memories.iter().map(scan_limits).collect();
+    let info = ScanInfo {
         understood,
         limits_known: scan.limits_known,
-        deferred_start: prepared.deferred_start,
         import_kinds: array(&scan.import_kinds),
         import_count: scan.import_kinds.len(),
         tables: array(&tables),
@@ -228,21 +287,35 @@ fn wamr_prepared(wasm: &[u8]) -> WamrPrepared {
         memory_count: memories.len(),
         exports: array(&exports),
         export_count: exports.len(),
+    };
+    ModuleScan {
+        info,
+        _scan: scan,
+        _tables: tables,
+        _memories: memories,
+        _exports: exports,
+    }
+}
+
+fn wamr_prepared(wasm: &[u8]) -> WamrPrepared {
+    let prepared = prepare_for_wamr(wasm);
+    let scan = module_scan(prepared.scan);
+    let module = prepared.module.unwrap_or_default();
+    let info = WamrModuleInfo {
+        scan: scan.info,
+        deferred_start: prepared.deferred_start,
         module: array(&module),
         module_size: module.len(),
     };
     WamrPrepared {
         info,
         _scan: scan,
-        _tables: tables,
-        _memories: memories,
-        _exports: exports,
         _module: module,
     }
 }
 
-fn wamr_limits(limits: &Limits) -> WamrLimits {
-    WamrLimits {
+fn scan_limits(limits: &Limits) -> ScanLimits {
+    ScanLimits {
         min: limits.min,
         max: limits.max,
         has_max: limits.has_max,
@@ -251,8 +324,8 @@ fn wamr_limits(limits: &Limits) -> WamrLimits {
 }
 
 /// `export`, whose name must outlive the result.
-fn wamr_export(export: &Export) -> WamrExport {
-    WamrExport {
+fn scan_export(export: &Export) -> ScanExport {
+    ScanExport {
         name: array(&export.name),
         name_size: export.name.len(),
         kind: export.kind,

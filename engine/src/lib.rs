@@ -1,8 +1,9 @@
 //! The engine behind hb_beamr as one static library (`libhb_beamr_engine.a`)
-//! for CMake: the engine's C API, plus our own module rewriters, exported to
-//! C by `ffi`: `rewrite` lets Wasmtime load modules that use the legacy
-//! exception-handling instructions, and `prepare` scans and adjusts modules
-//! for WAMR. Both are built for both engines, so that their tests run
+//! for CMake: the engine's C API, plus our own module scan and rewriters,
+//! exported to C by `ffi`: `prepare` scans module binaries for both engines
+//! (`prepare::scan_module`) and adjusts modules for WAMR, and `rewrite` lets
+//! Wasmtime load modules that use the legacy exception-handling
+//! instructions. Both are built for both engines, so that their tests run
 //! without compiling Wasmtime.
 
 #[cfg(all(feature = "wasmtime", feature = "wamr"))]

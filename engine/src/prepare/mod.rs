@@ -1,4 +1,11 @@
-//! Load-time preparation of modules for the WAMR engine.
+//! The engine crate's reading of module binaries, for both engines, and the
+//! load-time preparation of modules for WAMR.
+//!
+//! [`scan_module`] is engine-neutral: it reads the kinds of the imports, the
+//! exact limits of tables and memories (64-bit ones included) and the
+//! exports, which wasm.h cannot report (Wasmtime's C API aborts the process
+//! on a table64's limits past 2^32; WAMR's reports neither memory64 nor
+//! indices). Both adapters get them from here. The rest is for WAMR only.
 //!
 //! WAMR's wasm.h cannot tell some things hb_beamr needs (exact memory and
 //! table limits, memory64, exports with their kinds and indices, the start
@@ -67,8 +74,9 @@ pub struct Export {
 /// What the scan read from a module it understood.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scan {
-    /// Whether `tables` is complete: false when a table has an initializer
-    /// expression, which the scan does not read.
+    /// Whether `tables` is complete: false when a table's initializer
+    /// expression holds an instruction the scan does not know (and so
+    /// cannot skip).
     pub limits_known: bool,
     /// The kind of every import but tags (`KIND_*`), in module order.
     pub import_kinds: Vec<u8>,
@@ -91,6 +99,14 @@ pub struct Prepared {
     /// Whether `module` exports the start function as [`START_EXPORT`]
     /// instead of having a start section (never without `module`).
     pub deferred_start: bool,
+}
+
+/// Scans `wasm`, or None if its structure is not understood: a bad header,
+/// a section that is truncated, unknown, repeated or out of order, an import
+/// of a kind newer than tags, or an encoding the scan does not know. The
+/// module is not validated.
+pub fn scan_module(wasm: &[u8]) -> Option<Scan> {
+    scan::scan(wasm)
 }
 
 /// Scans `wasm` and makes the changes described in the module docs.

@@ -117,7 +117,9 @@ impl<'a> Reader<'a> {
         self.data.get(self.pos..).unwrap_or_default()
     }
 
-    fn fail(&mut self) -> u8 {
+    /// Puts the reader into its failed state; returns 0 for the read that
+    /// failed.
+    pub(super) fn fail(&mut self) -> u8 {
         self.ok = false;
         self.pos = self.data.len();
         0

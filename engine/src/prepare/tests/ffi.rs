@@ -3,9 +3,11 @@
 
 use super::{check_valid, wasm};
 use crate::ffi::{
-    hb_beamr_wamr_prepare, hb_beamr_wamr_prepared_free, hb_beamr_wamr_prepared_info, WamrModuleInfo,
+    hb_beamr_module_scan, hb_beamr_module_scan_free, hb_beamr_module_scan_info,
+    hb_beamr_wamr_prepare, hb_beamr_wamr_prepared_free, hb_beamr_wamr_prepared_info, ScanInfo,
+    WamrModuleInfo,
 };
-use crate::prepare::{prepare_for_wamr, Prepared, START_EXPORT};
+use crate::prepare::{prepare_for_wamr, scan_module, Prepared, Scan, START_EXPORT};
 
 /// `items[0..count)` of a C array that is NULL when empty.
 fn slice<'a, T>(items: *const T, count: usize) -> &'a [T] {
@@ -29,14 +31,27 @@ fn run(input: *const u8, size: usize, expected: &Prepared) {
     check_info(info, expected);
     // SAFETY: returned above, freed once.
     unsafe { hb_beamr_wamr_prepared_free(prepared) };
+
+    // SAFETY: as above.
+    let scan = unsafe { hb_beamr_module_scan(input, size) };
+    assert!(!scan.is_null());
+    // SAFETY: a live handle from the call above.
+    let info: &ScanInfo = unsafe { &*hb_beamr_module_scan_info(scan) };
+    check_scan(info, expected.scan.as_ref());
+    // SAFETY: returned above, freed once.
+    unsafe { hb_beamr_module_scan_free(scan) };
 }
 
 fn check_info(info: &WamrModuleInfo, expected: &Prepared) {
-    assert_eq!(info.understood, expected.scan.is_some());
     assert_eq!(info.deferred_start, expected.deferred_start);
     let module = slice(info.module, info.module_size);
     assert_eq!(module, expected.module.as_deref().unwrap_or_default());
-    let scan = expected.scan.clone().unwrap_or_default();
+    check_scan(&info.scan, expected.scan.as_ref());
+}
+
+fn check_scan(info: &ScanInfo, expected: Option<&Scan>) {
+    assert_eq!(info.understood, expected.is_some());
+    let scan = expected.cloned().unwrap_or_default();
     assert_eq!(info.limits_known, scan.limits_known);
     assert_eq!(
         slice(info.import_kinds, info.import_count),
@@ -45,7 +60,7 @@ fn check_info(info: &WamrModuleInfo, expected: &Prepared) {
     let limits = |items, count| -> Vec<_> {
         slice(items, count)
             .iter()
-            .map(|l: &crate::ffi::WamrLimits| (l.min, l.max, l.has_max, l.is64))
+            .map(|l: &crate::ffi::ScanLimits| (l.min, l.max, l.has_max, l.is64))
             .collect()
     };
     let tables: Vec<_> = scan
@@ -70,6 +85,7 @@ fn check_info(info: &WamrModuleInfo, expected: &Prepared) {
 
 fn run_bytes(bytes: &[u8]) {
     let expected = prepare_for_wamr(bytes);
+    assert_eq!(scan_module(bytes), expected.scan);
     let valid = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(bytes)
         .is_ok();
@@ -118,6 +134,8 @@ fn null_and_empty_input_are_not_understood() {
     unsafe {
         hb_beamr_wamr_prepared_free(std::ptr::null_mut());
         assert!(hb_beamr_wamr_prepared_info(std::ptr::null()).is_null());
+        hb_beamr_module_scan_free(std::ptr::null_mut());
+        assert!(hb_beamr_module_scan_info(std::ptr::null()).is_null());
     }
 }
 
@@ -154,8 +172,9 @@ fn the_header_agrees_with_the_crate() {
     let header = include_str!("../../../include/hb_beamr_wamr_prepare.h");
     let define = format!("#define HB_BEAMR_WAMR_START_EXPORT \"{START_EXPORT}\"");
     assert!(header.contains(&define), "header lacks {define}");
+    let header = include_str!("../../../include/hb_beamr_module_scan.h");
     for (name, value) in [("FUNC", 0), ("TABLE", 1), ("MEMORY", 2), ("GLOBAL", 3)] {
-        let line = format!("HB_BEAMR_WAMR_KIND_{name} = {value}");
+        let line = format!("HB_BEAMR_KIND_{name} = {value}");
         assert!(header.contains(&line), "header lacks {line}");
     }
 }

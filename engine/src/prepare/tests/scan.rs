@@ -3,7 +3,7 @@
 
 use super::{scan_of, wasm};
 use crate::prepare::{
-    prepare_for_wamr, Export, Limits, KIND_FUNC, KIND_GLOBAL, KIND_MEMORY, KIND_TABLE,
+    prepare_for_wamr, scan_module, Export, Limits, KIND_FUNC, KIND_GLOBAL, KIND_MEMORY, KIND_TABLE,
 };
 
 fn limits(min: u64, max: Option<u64>, is64: bool) -> Limits {
@@ -63,17 +63,128 @@ fn defined_memories_keep_their_flags() {
 }
 
 #[test]
-fn a_table_with_an_initializer_makes_tables_unknown() {
+fn tables_with_initializers_are_read() {
     let scan = scan_of(&wasm(
         r#"(module
+             (type $t (func))
+             (global $g funcref (ref.null func))
              (table 1 funcref)
              (table 2 funcref (ref.null func))
-             (table 3 funcref)
-             (memory 4))"#,
+             (table 3 10 (ref null $t) (ref.null $t))
+             (table i64 4 funcref (global.get $g))
+             (table 5 i31ref (ref.i31 (i32.add (i32.const 1) (i32.const 2))))
+             (memory 6))"#,
     ));
+    assert!(scan.limits_known);
+    assert_eq!(
+        scan.tables,
+        [
+            limits(1, None, false),
+            limits(2, None, false),
+            limits(3, Some(10), false),
+            limits(4, None, true),
+            limits(5, None, false)
+        ]
+    );
+    assert_eq!(scan.memories, [limits(6, None, false)]);
+}
+
+/// A module of the given sections (id, payload) after the header.
+fn module_of(sections: &[(u8, &[u8])]) -> Vec<u8> {
+    let mut bytes = wasm("(module)");
+    for (id, payload) in sections {
+        bytes.push(*id);
+        bytes.push(u8::try_from(payload.len()).expect("a short section"));
+        bytes.extend_from_slice(payload);
+    }
+    bytes
+}
+
+/// `value` as an unsigned LEB128 number.
+fn leb(mut value: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+#[test]
+fn table64_limits_past_32_bits_are_exact() {
+    let two_to_32 = 1u64 << 32;
+    // (table i64 2^32+1 funcref), (table i64 1 2^64-1 externref), then an
+    // import of (table i64 2^33 3*2^32 funcref), all read exactly.
+    let mut tables = vec![2, 0x70, 0x04];
+    tables.extend(leb(two_to_32 + 1));
+    tables.extend([0x6f, 0x05, 0x01]);
+    tables.extend(leb(u64::MAX));
+    let mut imports = vec![1, 1, b'm', 1, b't', KIND_TABLE, 0x70, 0x05];
+    imports.extend(leb(2 * two_to_32));
+    imports.extend(leb(3 * two_to_32));
+    let exports = [1, 1, b't', KIND_TABLE, 1];
+    let bytes = module_of(&[(2, &imports), (4, &tables), (7, &exports)]);
+    let scan = scan_of(&bytes);
+    assert!(scan.limits_known);
+    assert_eq!(
+        scan.tables,
+        [
+            limits(2 * two_to_32, Some(3 * two_to_32), true),
+            limits(two_to_32 + 1, None, true),
+            limits(1, Some(u64::MAX), true)
+        ]
+    );
+    assert_eq!(scan.import_kinds, [KIND_TABLE]);
+    assert_eq!(scan.exports.len(), 1);
+}
+
+#[test]
+fn shared_and_indexed_heap_types_are_skipped() {
+    // (table 1 (ref null (shared func))), (table 2 (ref null 300)).
+    let tables = [
+        2, 0x63, 0x65, 0x70, 0x00, 0x01, 0x63, 0xac, 0x02, 0x00, 0x02,
+    ];
+    let scan = scan_of(&module_of(&[(4, &tables)]));
+    assert_eq!(
+        scan.tables,
+        [limits(1, None, false), limits(2, None, false)]
+    );
+}
+
+#[test]
+fn an_initializer_the_scan_cannot_skip_makes_tables_unknown() {
+    // (table 1 funcref), then a table whose initializer starts with an
+    // opcode no constant expression has (0x00, unreachable).
+    let tables = [
+        2, 0x70, 0x00, 0x01, 0x40, 0x00, 0x70, 0x00, 0x02, 0x00, 0x0b,
+    ];
+    let scan = scan_of(&module_of(&[(4, &tables), (5, &[1, 0, 4])]));
     assert!(!scan.limits_known);
-    assert_eq!(scan.tables, [limits(1, None, false)]);
+    assert_eq!(
+        scan.tables,
+        [limits(1, None, false), limits(2, None, false)]
+    );
     assert_eq!(scan.memories, [limits(4, None, false)]);
+}
+
+#[test]
+fn unknown_table_encodings_are_not_understood() {
+    for tables in [
+        &[1, 0x70, 0x08, 0x01, 0x00][..], // a custom page size on a table
+        &[1, 0x70, 0x10, 0x01][..],       // an unknown limits flag
+        &[1, 0x40, 0x01, 0x70, 0x00, 0x01, 0xd0, 0x70, 0x0b][..], // 0x40 0x01
+        &[1, 0x70, 0x00, 0x01, 0x00][..], // a byte after the last table
+    ] {
+        let bytes = module_of(&[(4, tables)]);
+        assert!(scan_module(&bytes).is_none(), "{tables:x?}");
+        assert!(prepare_for_wamr(&bytes).scan.is_none(), "{tables:x?}");
+    }
+    let memories = [1, 0x10, 0x01];
+    assert!(scan_module(&module_of(&[(5, &memories)])).is_none());
 }
 
 #[test]
