@@ -85,7 +85,7 @@ write_machine() {
     echo "os:       $(uname -sr), Debian $(cat /etc/debian_version 2>/dev/null || echo '?')"
     echo "erlang:   OTP $(erl -noshell -eval 'io:put_chars(erlang:system_info(otp_release)), halt().')"
     echo "compiler: $(clang --version | head -1) (kernels), $(c++ --version | head -1) (core)"
-    echo "engines:  wasmtime $(grep -A1 '^name = "wasmtime"$' engine/Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p') (Cranelift), wamrx-sys $(grep -A1 '^name = "wamrx-sys"$' engine/Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p') (WAMR fast interpreter)"
+    echo "engines:  wasmtime $(grep -A1 '^name = "wasmtime"$' engine/Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p') (Cranelift), wamrx-sys $(grep -A1 '^name = "wamrx-sys"$' engine/Cargo.lock | sed -n 's/version = "\(.*\)"/\1/p') (WAMR classic interpreter, built from its sources)"
     if ((quick)); then echo "mode:     --quick (smoke run, numbers not meaningful)"; fi
     for e in wasmtime wamr; do
       if [[ -f $results/load-$e.txt ]]; then cat "$results/load-$e.txt"; fi

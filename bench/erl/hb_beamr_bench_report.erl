@@ -301,7 +301,7 @@ short("wamr") -> "WAMR";
 short(E) -> E.
 
 title("wasmtime") -> "Wasmtime (Cranelift JIT)";
-title("wamr") -> "WAMR (fast interpreter)";
+title("wamr") -> "WAMR (classic interpreter)";
 title(E) -> E.
 
 table_row({{Id, Label, _, _, FloorLabel, Kind, _}, F, L, Ratio, Verdict}) ->
