@@ -2,7 +2,9 @@
 // engine they were made on still exists.
 #include "hb_beamr/runtime.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -17,8 +19,19 @@ namespace hb_beamr::runtime {
 namespace {
 std::mutex mutex;
 engine::EnginePtr current; // the default profile's engine
-// Engines for other profiles, made on first use.
-std::vector<std::pair<engine::EngineProfile, engine::EnginePtr>> profiled;
+// Engines for other profiles, made on first use and held only by the
+// contexts and compiled modules that use them: every distinct max_stack (or
+// fuel, or deterministic) setting would otherwise leave an engine behind
+// for the life of the process.
+std::vector<std::pair<engine::EngineProfile, std::weak_ptr<wasm_engine_t>>>
+    profiled;
+
+void drop_unused_profiles() {
+  profiled.erase(
+      std::remove_if(profiled.begin(), profiled.end(),
+                     [](const auto &entry) { return entry.second.expired(); }),
+      profiled.end());
+}
 uint64_t generation = 0; // 0: never initialized
 bool destroyed = false;
 // Read on every context operation, so kept lock-free.
@@ -71,6 +84,12 @@ ModuleCacheStats module_cache_stats() {
   return ModuleCacheStats{s.hits, s.misses, s.entries};
 }
 
+size_t engines_alive() {
+  std::lock_guard<std::mutex> lock(mutex);
+  drop_unused_profiles();
+  return (current ? 1 : 0) + profiled.size();
+}
+
 ThreadEnv::ThreadEnv() : attached_(engine::attach_thread()) {}
 
 ThreadEnv::~ThreadEnv() {
@@ -84,9 +103,11 @@ Snapshot snapshot(const engine::EngineProfile &profile) {
     return Snapshot{nullptr, 0, std::nullopt};
   if (profile == engine::EngineProfile{})
     return Snapshot{current, generation, std::nullopt};
+  drop_unused_profiles();
   for (auto &[p, e] : profiled)
     if (p == profile)
-      return Snapshot{e, generation, std::nullopt};
+      if (engine::EnginePtr live = e.lock())
+        return Snapshot{live, generation, std::nullopt};
   Result<engine::EnginePtr> made = engine::create_engine(nullptr, profile);
   if (!made)
     return Snapshot{nullptr, generation, made.error()};

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "hb_beamr/context.hpp"
+#include "hb_beamr/runtime.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -165,6 +166,26 @@ TEST_F(LimitsTest, EnginesWithoutAFeatureRefuseItClearly) {
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().kind, ErrorKind::unsupported) << s.error().message;
   }
+}
+
+} // namespace
+
+namespace {
+
+TEST_F(LimitsTest, EnginesForStackLimitsGoWithTheirContexts) {
+  // Each distinct stack limit gets an engine of its own (Wasmtime fixes the
+  // stack per engine); it must be freed with the last context that uses it,
+  // or every start with a new max_stack would leave one behind for good.
+  const size_t before = hb_beamr::runtime::engines_alive();
+  for (uint64_t k = 1; k <= 20; ++k) {
+    ContextOptions options;
+    options.max_stack_bytes = (k + 1) << 20;
+    auto first = make("limits", options);
+    auto second = make("limits", options); // same profile, same engine
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(before + 1, hb_beamr::runtime::engines_alive()) << k << " MiB";
+  }
+  EXPECT_EQ(before, hb_beamr::runtime::engines_alive());
 }
 
 } // namespace

@@ -39,6 +39,13 @@ struct ModuleCacheStats {
 };
 ModuleCacheStats module_cache_stats();
 
+/// Engines alive in this runtime: the default one (0 before init() and after
+/// destroy()) plus one per other engine profile (fuel metering, determinism,
+/// a stack limit) that a live context or compiled module still uses. An
+/// engine for a profile is freed with the last context that used it.
+/// Thread-safe.
+size_t engines_alive();
+
 /// Prepares the calling thread for running WebAssembly and undoes it when
 /// destroyed. Create one at the top of every thread, other than the one that
 /// called init(), on which contexts are loaded, called or destroyed (some
