@@ -28,8 +28,6 @@ public:
   ModuleBytes(const uint8_t *bytes, size_t size) : data_(bytes), size_(size) {}
   const uint8_t *data() const { return data_; }
   size_t size() const { return size_; }
-  /// Whether these are new bytes rather than the caller's.
-  bool rewritten() const { return owned_ != nullptr; }
 
 private:
   friend Result<ModuleBytes> legacy_exceptions(const uint8_t *, size_t);
