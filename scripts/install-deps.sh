@@ -12,6 +12,7 @@ packages=(
   erlang-nox erlang-dev erlang-eunit      # Erlang, erl_driver.h, EUnit
   erlang-dialyzer erlang-tools rebar3     # dialyzer, cover, rebar3
   clang-format                            # formatting check
+  libclang-rt-14-dev                      # libFuzzer + sanitizers for clang
 )
 
 missing=()

@@ -2,8 +2,8 @@
 # README command 2: install what is missing, build, and run every test suite
 # on both engines: the engine crate's own tests (the module rewriter, cargo
 # test), then on Wasmtime (the default) the C++ suite (CTest), the same
-# suite under AddressSanitizer + UBSan, the Erlang suite (EUnit) and
-# dialyzer; on WAMR the C++ and Erlang suites again. Exits non-zero if
+# suite under AddressSanitizer + UBSan, the libFuzzer targets, the Erlang
+# suite (EUnit) and dialyzer; on WAMR the C++ and Erlang suites again. Exits non-zero if
 # anything fails. Tests an engine cannot run are skipped with a printed reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,13 @@ HB_BEAMR_BUILD_DIR=build-asan scripts/build.sh -DHB_BEAMR_SANITIZE=ON \
 # engine must answer that with an error, which is what the tests check.
 ASAN_OPTIONS=handle_segv=0:allow_user_segv_handler=1:detect_leaks=1:allocator_may_return_null=1 \
   ctest --test-dir build-asan --output-on-failure || status=1
+
+# Every project source instrumented for coverage, ASan and UBSan; each
+# target runs from its committed seeds for a short budget (fuzz/run.sh).
+step "fuzzing (libFuzzer, ASan + UBSan, 30 s per target)"
+CC=clang CXX=clang++ HB_BEAMR_BUILD_DIR=build-fuzz scripts/build.sh \
+  -DHB_BEAMR_FUZZ=ON -DHB_BEAMR_BUILD_TESTS=OFF -DHB_BEAMR_BUILD_DRIVER=OFF
+fuzz/run.sh build-fuzz 30 || status=1
 
 step "Erlang tests (eunit)"
 HB_BEAMR_FIXTURE_DIR="$PWD/build/fixtures" rebar3 eunit || status=1
