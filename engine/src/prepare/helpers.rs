@@ -64,6 +64,8 @@ pub(super) fn with_helpers(wasm: &[u8], scan: &Scan) -> Option<Vec<u8>> {
     if anchor {
         changes.extend(anchor_function(layout.types));
     }
+    // Sections the module lacks are added in the format's order.
+    changes.sort_by_key(|change| section_rank(change.id));
     let mut out = wasm.get(..8)?.to_vec();
     for section in &layout.sections {
         if let Some(rank) = section_rank(section.id).filter(|&rank| rank > 0) {
@@ -85,12 +87,8 @@ pub(super) fn with_helpers(wasm: &[u8], scan: &Scan) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Adds the changed sections the module lacks that rank before `rank`, in
-/// the order of `changes`. (That order is the exports first: a module with
-/// an export section to add but no function section before it, such as one
-/// that only imports a memory, comes out with its sections out of order.
-/// WAMR refuses it and the adapter loads the original module instead, as it
-/// always has.)
+/// Adds the changed sections the module lacks that rank before `rank`
+/// (`changes` is in rank order).
 fn add_missing(out: &mut Vec<u8>, changes: &mut [Change], rank: u32) {
     for change in changes.iter_mut() {
         if !change.done && section_rank(change.id).is_some_and(|r| r < rank) {

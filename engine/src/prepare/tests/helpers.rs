@@ -78,6 +78,11 @@ fn missing_sections_are_added_in_order() {
     let prepared = prepare(r#"(module (memory 1) (data (i32.const 0) "x"))"#);
     let module = prepared.module.unwrap_or_default();
     assert_eq!(section_ids(&module), [1, 3, 5, 7, 10, 11]);
+    // Only an imported memory: the export section goes after the function
+    // section, which is new too.
+    let prepared = prepare(r#"(module (import "env" "m" (memory 1)))"#);
+    let module = prepared.module.unwrap_or_default();
+    assert_eq!(section_ids(&module), [1, 2, 3, 7, 10]);
 }
 
 #[test]
