@@ -107,6 +107,11 @@
 %%% and every reply comes back as `{WASM, Tag, Reply}'. Such commands always
 %%% take the instance thread's path; the fast path's `port_control'
 %%% commands are internal (c_src/fast_path.hpp).
+%%%
+%%% Inside, this module checks arguments and delegates: {@link hb_beamr_call}
+%%% runs a call (one loop for the fast path and the paths through messages),
+%%% {@link hb_beamr_wire} encodes and decodes the driver's protocol, and
+%%% {@link hb_beamr_instance} is the instance process (`proc_lib'/`sys').
 -module(hb_beamr).
 
 -export([load_driver/0, start/1, start/2, start/3, compile/1]).
