@@ -40,6 +40,10 @@
 %% instance process would wait for the moved call to end).
 -define(DIRECT(WASM), {?MODULE, direct, WASM}).
 
+%% Small steps of every import's round trip, inlined to keep the loop as
+%% cheap as the fast path's own was.
+-compile({inline, [invoke/5, answer/3, control/3]}).
+
 -record(call, {
     wasm :: hb_beamr:wasm(),
     path :: fast | relay | port,
@@ -66,7 +70,7 @@
 %% @doc Runs a call whose arguments and options `hb_beamr:call/6' has
 %% checked: on the fast path when the instance has a port that can serve it
 %% now, else through the instance process.
--spec call(hb_beamr:wasm(), hb_beamr:func_ref(), [hb_beamr:value()],
+-spec call(hb_beamr:wasm(), term(), [hb_beamr:value()],
            pos_integer() | infinity, hb_beamr:import_fun(), term(),
            hb_beamr:call_opts()) -> result().
 call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
@@ -132,14 +136,24 @@ fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
                     end;
                 closed ->
                     {error, not_running, State};
+                {ok, Results} when is_list(Results) ->
+                    %% Done within its first slice, the common case: no
+                    %% loop state to build.
+                    {ok, Results, State};
                 Event ->
                     C = #call{wasm = WASM, path = fast, source = Port, args = Args,
-                              import_fun = ImportFun, opts = Opts},
+                              import_fun = ImportFun, opts = Opts,
+                              imports = imports_for(Event, WASM)},
                     loop(Event, C, State)
             end;
         relay ->
             relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
     end.
+
+%% A call that starts with a compact import request needs the module's
+%% imports at once; fetching them here spares updating the loop state.
+imports_for({import_at, _, _}, WASM) -> hb_beamr_ports:imports(WASM);
+imports_for(_Event, _WASM) -> none.
 
 %% A call from the import function of a call that the fast path handed to
 %% the instance thread: the thread runs it nested and answers this process
@@ -177,8 +191,9 @@ finish(#call{mref = MRef}, Result) ->
 
 loop({import, Module, Func, ImportArgs, Sig}, C, State) ->
     import({Module, Func, Sig}, ImportArgs, term, C, State);
-loop({import_at, Index, ImportArgs}, C0, State) ->
-    C = #call{imports = Imports} = with_imports(C0),
+loop({import_at, _, _} = Event, C = #call{imports = none, wasm = WASM}, State) ->
+    loop(Event, C#call{imports = hb_beamr_ports:imports(WASM)}, State);
+loop({import_at, Index, ImportArgs}, C = #call{imports = Imports}, State) ->
     case Index < tuple_size(Imports) of
         true ->
             import(element(Index + 1, Imports), ImportArgs, compact, C, State);
@@ -213,11 +228,6 @@ final({down, noproc}, _C, State) ->
     {error, not_running, State};
 final({down, _Reason}, _C, State) ->
     {error, stopped, State}.
-
-with_imports(C = #call{imports = none, wasm = WASM}) ->
-    C#call{imports = hb_beamr_ports:imports(WASM)};
-with_imports(C) ->
-    C.
 
 import({Module, Func, Sig}, ImportArgs, Encoding,
        C = #call{wasm = WASM, import_fun = ImportFun, opts = Opts}, State) ->

@@ -22,6 +22,8 @@
 -export([compact_call/3, compact_answer/1, decode_control/1]).
 -export_type([control_reply/0]).
 
+-compile({inline, [compact_values/1]}).
+
 %% The name of the driver (priv/hb_beamr.so); the .hrl has no entry for it.
 -define(DRIVER_NAME, "hb_beamr").
 
