@@ -20,8 +20,9 @@
 %%% path.
 %%%
 %%% ```
-%%% {ok, Results, State} = hb_beamr_call:call(WASM, "pow", [2.0, 10], infinity,
-%%%                                           ImportFun, State0, #{}).
+%%% Mul = fun(S, #{args := [A, B]}) -> {ok, [A * B], S + 1} end,
+%%% {ok, [1024.0], 10} = hb_beamr_call:call(WASM, "pow", [2.0, 10], infinity,
+%%%                                         Mul, 0, #{}).
 %%% '''
 -module(hb_beamr_call).
 
