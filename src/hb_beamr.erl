@@ -107,6 +107,11 @@
 %%% and every reply comes back as `{WASM, Tag, Reply}'. Such commands always
 %%% take the instance thread's path; the fast path's `port_control'
 %%% commands are internal (c_src/fast_path.hpp).
+%%%
+%%% Inside, this module checks arguments and delegates: {@link hb_beamr_call}
+%%% runs a call (one loop for the fast path and the paths through messages),
+%%% {@link hb_beamr_wire} encodes and decodes the driver's protocol, and
+%%% {@link hb_beamr_instance} is the instance process (`proc_lib'/`sys').
 -module(hb_beamr).
 
 -export([load_driver/0, start/1, start/2, start/3, compile/1]).
@@ -118,15 +123,11 @@
               value/0, func_ref/0, import_request/0, import_fun/0,
               start_opts/0, call_opts/0]).
 
--define(DRIVER, "hb_beamr").
-%% In every instance process's dictionary (see check_instance/1).
--define(INSTANCE_MARK, '$hb_beamr_instance').
-%% The most native stack WebAssembly may get: the instance thread has
-%% max_stack + 2 MiB, and ERTS gives a driver thread at most 64 MiB.
--define(MAX_STACK, (62 * 1024 * 1024)).
-%% Call time limits from this many milliseconds (about 35 years) on mean no
-%% limit, as in the driver.
--define(MAX_TIMEOUT, (1 bsl 40)).
+%% The most native stack WebAssembly may get (?HB_MAX_STACK): the instance
+%% thread has max_stack + 2 MiB, and ERTS gives a driver thread at most
+%% 64 MiB. Call time limits from ?HB_MAX_TIMEOUT_MS milliseconds (about 35
+%% years) on mean no limit, as in the driver.
+-include("../include/hb_beamr_wire.hrl").
 
 -type wasm() :: pid().
 %% A running instance.
@@ -197,12 +198,13 @@
 %% while a user lives or a port uses it).
 -spec load_driver() -> ok | {error, term()}.
 load_driver() ->
-    case erl_ddll:load(driver_dir(), ?DRIVER) of
+    Driver = hb_beamr_wire:driver_name(),
+    case erl_ddll:load(driver_dir(), Driver) of
         ok ->
             ok;
         {error, Reason} ->
             {ok, Loaded} = erl_ddll:loaded_drivers(),
-            case lists:member(?DRIVER, Loaded) of
+            case lists:member(Driver, Loaded) of
                 true -> ok;
                 false -> {error, Reason}
             end
@@ -253,9 +255,10 @@ start_checked(WasmBinary, Mode, DriverOpts) ->
                0 -> {init, Ref, WasmBinary, Mode};
                _ -> {init, Ref, WasmBinary, Mode, DriverOpts}
            end,
-    case spawn_worker() of
+    case hb_beamr_instance:start(self()) of
         {ok, WASM} ->
-            case run(WASM, Ref, Init, [], fun stub_import/2, #{}, #{}) of
+            case hb_beamr_call:run(WASM, Ref, Init, [], fun hb_beamr_call:stub_import/2,
+                                   #{}, #{}) of
                 {ok, {Imports, Exports}, _} ->
                     {ok, WASM, Imports, Exports};
                 {error, Reason, _} ->
@@ -290,7 +293,7 @@ driver_option(Key, N)
   when (Key =:= max_memory orelse Key =:= max_table_elements orelse Key =:= fuel),
        is_integer(N), N > 0, N < 1 bsl 64 ->
     {ok, N};
-driver_option(max_stack, N) when is_integer(N), N > 0, N =< ?MAX_STACK ->
+driver_option(max_stack, N) when is_integer(N), N > 0, N =< ?HB_MAX_STACK ->
     {ok, N};
 driver_option(deterministic, true) ->
     {ok, true};
@@ -303,7 +306,7 @@ driver_option(_Key, _Value) ->
 %% `start(Precompiled, aot)', which then loads without compiling.
 -spec compile(binary()) -> {ok, binary()} | {error, term()}.
 compile(WasmBinary) when is_binary(WasmBinary) ->
-    case spawn_worker() of
+    case hb_beamr_instance:start(self()) of
         {ok, WASM} ->
             Result = request(WASM, compile, [WasmBinary]),
             ok = stop(WASM),
@@ -318,7 +321,7 @@ compile(_) ->
 %% Imports the function calls are answered with zeros of their result types.
 -spec call(wasm(), func_ref(), [value()]) -> {ok, [value()]} | {error, term()}.
 call(WASM, FuncRef, Args) ->
-    case call(WASM, FuncRef, Args, fun stub_import/2, #{}, #{}) of
+    case call(WASM, FuncRef, Args, fun hb_beamr_call:stub_import/2, #{}, #{}) of
         {ok, Results, _} -> {ok, Results};
         {error, Reason, _} -> {error, Reason};
         {error, Class, Reason, Stack, _} -> {error, {Class, Reason, Stack}}
@@ -374,14 +377,7 @@ call(WASM, FuncRef, Args, ImportFun, State, Opts)
         {_, false} ->
             {error, {invalid_args, Args}, State};
         {{ok, Timeout}, true} ->
-            case hb_beamr_ports:lookup(WASM) of
-                {ok, Port} ->
-                    fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun,
-                              State, Opts);
-                error ->
-                    relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State,
-                               Opts)
-            end
+            hb_beamr_call:call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
     end;
 call(_WASM, _FuncRef, _Args, _ImportFun, State, _Opts) ->
     {error, badarg, State}.
@@ -393,15 +389,9 @@ call(_WASM, _FuncRef, _Args, _ImportFun, State, _Opts) ->
 %% `{error, not_an_instance}'.
 -spec stop(wasm()) -> ok | {error, not_an_instance}.
 stop(WASM) when is_pid(WASM) ->
-    case check_instance(WASM) of
-        ok ->
-            MRef = erlang:monitor(process, WASM),
-            WASM ! {stop, self()},
-            receive
-                {'DOWN', MRef, process, WASM, _} -> ok
-            end;
-        Error ->
-            Error
+    case hb_beamr_instance:check(WASM) of
+        ok -> hb_beamr_instance:stop(WASM);
+        Error -> Error
     end.
 
 %% @doc Sends a raw command to the instance's driver. The sender becomes the
@@ -411,8 +401,7 @@ stop(WASM) when is_pid(WASM) ->
 %% encoded command.
 -spec wasm_send(wasm(), term()) -> ok.
 wasm_send(WASM, Message) when is_pid(WASM) ->
-    WASM ! {wasm_send, self(), Message},
-    ok.
+    hb_beamr_instance:send(WASM, Message).
 
 %% @doc Snapshot of the instance's state: its whole linear memory.
 -spec serialize(wasm()) -> {ok, binary()} | {error, term()}.
@@ -433,293 +422,12 @@ deserialize(_WASM, _Binary) ->
 %% WebAssembly.
 -spec request(wasm(), atom(), [term()]) -> term().
 request(WASM, Op, Args) when is_pid(WASM) ->
-    Ref = make_ref(),
-    Command = list_to_tuple([Op, Ref | Args]),
-    case fast_request(WASM, Op, Command) of
-        {done, Reply} -> Reply;
-        fallback -> relay_request(WASM, Ref, Command)
-    end;
+    hb_beamr_call:request(WASM, Op, Args);
 request(_WASM, _Op, _Args) ->
     {error, badarg}.
 
-relay_request(WASM, Ref, Command) ->
-    case check_instance(WASM) of
-        ok -> relay_checked_request(WASM, Ref, Command);
-        Error -> Error
-    end.
-
-relay_checked_request(WASM, Ref, Command) ->
-    MRef = erlang:monitor(process, WASM),
-    WASM ! {wasm_send, self(), Command},
-    receive
-        {WASM, Ref, Reply} ->
-            erlang:demonitor(MRef, [flush]),
-            Reply;
-        {'DOWN', MRef, process, WASM, Reason} ->
-            {error, down_reason(Reason)}
-    end.
-
 %%% ------------------------------------------------------------------------
-%%% The fast path: the caller talks to the port itself (c_src/fast_path.hpp)
-%%% ------------------------------------------------------------------------
-
--define(CTL_CALL, 1).
--define(CTL_ANSWER, 2).
--define(CTL_RESUME, 3).
--define(CTL_REQUEST, 4).
-
-%% One port_control round trip. `closed' when the port is gone.
-control(Port, Op, Term) ->
-    try erlang:port_control(Port, Op, term_to_binary(Term)) of
-        Reply -> control_reply(Reply)
-    catch
-        error:badarg -> closed
-    end.
-
-control_reply(<<1, Reply/binary>>) -> binary_to_term(Reply);
-control_reply(<<2, Values/binary>>) -> {ok, from_compact(Values)};
-control_reply(<<3, Index:32, Args/binary>>) -> {import_at, Index, from_compact(Args)};
-control_reply(<<0, Data/binary>>) -> {ok, Data};
-control_reply(_) -> {error, enomem}.
-
-%% Runs a call in slices in this process. The driver answers `fallback' when
-%% the instance is busy (another process's call, or a command queued on its
-%% thread) or cannot suspend calls; the call then goes through the instance
-%% process as before. The command is in the driver's compact encoding
-%% (c_src/compact.hpp), which is cheaper than a term both here and there.
-fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
-    case compact_call(FuncRef, Args, Timeout) of
-        {ok, Command} ->
-            case control_raw(Port, ?CTL_CALL, Command) of
-                fallback ->
-                    case get({?MODULE, direct, WASM}) of
-                        Port ->
-                            direct_call(WASM, Port, FuncRef, Args, Timeout,
-                                        ImportFun, State, Opts);
-                        _ ->
-                            relay_call(WASM, FuncRef, Args, Timeout, ImportFun,
-                                       State, Opts)
-                    end;
-                closed ->
-                    {error, not_running, State};
-                Reply ->
-                    fast_loop(WASM, Port, none, Reply, Args, ImportFun, State, Opts)
-            end;
-        relay ->
-            relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
-    end.
-
-%% A call from the import function of a call that the fast path handed to
-%% the instance thread: it goes straight to the port, whose thread runs it
-%% nested and answers this process directly (calls through the instance
-%% process would wait for the handed-over call to end).
-direct_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
-    case call_command(FuncRef, Args, Timeout) of
-        {ok, Ref, Command} ->
-            MRef = erlang:monitor(port, Port),
-            Chan = {port, WASM, Port},
-            ok = answer(Chan, Command),
-            Result = loop(Chan, Ref, MRef, Args, ImportFun, State, Opts),
-            erlang:demonitor(MRef, [flush]),
-            Result;
-        error ->
-            {error, {invalid_func_ref, FuncRef}, State}
-    end.
-
-relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
-    case {check_instance(WASM), call_command(FuncRef, Args, Timeout)} of
-        {{error, Reason}, _} ->
-            {error, Reason, State};
-        {ok, {ok, Ref, Command}} ->
-            run(WASM, Ref, Command, Args, ImportFun, State, Opts);
-        {ok, error} ->
-            {error, {invalid_func_ref, FuncRef}, State}
-    end.
-
-%% A local process that is neither an instance nor gone would never answer
-%% a relayed command: refuse it rather than wait forever. An instance marks
-%% itself (?INSTANCE_MARK in its dictionary) before it registers its port
-%% and keeps the mark until it exits; a dead process is left to the relay's
-%% monitor (`not_running'), and a remote one is relayed as it is.
-check_instance(WASM) when node(WASM) =/= node() ->
-    ok;
-check_instance(WASM) ->
-    case hb_beamr_ports:lookup(WASM) of
-        {ok, _Port} ->
-            ok;
-        error ->
-            case erlang:process_info(WASM, dictionary) of
-                undefined ->
-                    ok;
-                {dictionary, Dict} ->
-                    case lists:keymember(?INSTANCE_MARK, 1, Dict) of
-                        true -> ok;
-                        false -> {error, not_an_instance}
-                    end
-            end
-    end.
-
-%% <<0, TimeoutMs:64, Len:32, Name, Values>> or
-%% <<1, TimeoutMs:64, Index:64, Values>>; `relay' for what only the term
-%% protocol carries (huge indices, names that are not text).
-compact_call(Index, Args, Timeout) when is_integer(Index), Index >= 0,
-                                        Index < 1 bsl 64 ->
-    {ok, <<1, (compact_timeout(Timeout)):64, Index:64, (compact_values(Args))/binary>>};
-compact_call(Name, Args, Timeout) when is_binary(Name); is_list(Name) ->
-    case name_to_binary(Name) of
-        {ok, Bin} ->
-            {ok, <<0, (compact_timeout(Timeout)):64, (byte_size(Bin)):32, Bin/binary,
-                   (compact_values(Args))/binary>>};
-        error ->
-            relay
-    end;
-compact_call(_FuncRef, _Args, _Timeout) ->
-    relay.
-
-compact_timeout(infinity) -> 0;
-compact_timeout(Ms) -> Ms.
-
-compact_values(Values) ->
-    << <<(compact_value(V))/binary>> || V <- Values >>.
-
-compact_value(I) when is_integer(I), I >= -(1 bsl 63), I < 1 bsl 63 -> <<0, I:64/signed>>;
-compact_value(I) when is_integer(I), I >= 0, I < 1 bsl 64 -> <<1, I:64>>;
-compact_value(F) when is_float(F) -> <<2, F:64/float>>;
-compact_value(nan) -> <<3, 0:64>>;
-compact_value(infinity) -> <<4, 0:64>>;
-compact_value(neg_infinity) -> <<5, 0:64>>;
-compact_value(null) -> <<6, 0:64>>;
-compact_value(_) -> <<7, 0:64>>.
-
-from_compact(<<>>) -> [];
-from_compact(<<0, I:64/signed, Rest/binary>>) -> [I | from_compact(Rest)];
-from_compact(<<2, F:64/float, Rest/binary>>) -> [F | from_compact(Rest)];
-from_compact(<<3, _:64, Rest/binary>>) -> [nan | from_compact(Rest)];
-from_compact(<<4, _:64, Rest/binary>>) -> [infinity | from_compact(Rest)];
-from_compact(<<5, _:64, Rest/binary>>) -> [neg_infinity | from_compact(Rest)];
-from_compact(<<6, _:64, Rest/binary>>) -> [null | from_compact(Rest)];
-from_compact(<<8, _:64, Rest/binary>>) -> [ref | from_compact(Rest)];
-from_compact(<<_, _:64, Rest/binary>>) -> [v128 | from_compact(Rest)].
-
-control_raw(Port, Op, Binary) ->
-    try erlang:port_control(Port, Op, Binary) of
-        Reply -> control_reply(Reply)
-    catch
-        error:badarg -> closed
-    end.
-
-%% Imports is the module's import list as a tuple, fetched once per call
-%% when its first import in the compact encoding names one by number.
-fast_loop(WASM, Port, Imports, {import, Module, Func, ImportArgs, Sig}, Args,
-          ImportFun, State, Opts) ->
-    fast_import(WASM, Port, Imports, {Module, Func, Sig}, ImportArgs, term, Args,
-                ImportFun, State, Opts);
-fast_loop(WASM, Port, Imports0, {import_at, Index, ImportArgs}, Args, ImportFun,
-          State, Opts) ->
-    Imports = case Imports0 of
-                  none -> hb_beamr_ports:imports(WASM);
-                  _ -> Imports0
-              end,
-    case Index < tuple_size(Imports) of
-        true ->
-            fast_import(WASM, Port, Imports, element(Index + 1, Imports),
-                        ImportArgs, compact, Args, ImportFun, State, Opts);
-        false ->
-            %% The instance has gone (its entry with it) while we called.
-            fast_abort(Port, <<"instance stopped">>),
-            {error, stopped, State}
-    end;
-fast_loop(WASM, Port, Ref, yield, Args, ImportFun, State, Opts) ->
-    %% The slice is over: let the other processes of this scheduler run.
-    erlang:yield(),
-    Next = control(Port, ?CTL_RESUME, resume),
-    fast_loop(WASM, Port, Ref, Next, Args, ImportFun, State, Opts);
-fast_loop(WASM, Port, _Ref, {moved, Tag}, Args, ImportFun, State, Opts) ->
-    %% A long call: it goes on on the instance's thread, which talks to this
-    %% process directly, tagging its messages with Tag.
-    MRef = erlang:monitor(port, Port),
-    Result = loop({port, WASM, Port}, Tag, MRef, Args, ImportFun, State, Opts),
-    erlang:demonitor(MRef, [flush]),
-    Result;
-fast_loop(_WASM, _Port, _Ref, {ok, Results}, _Args, _ImportFun, State, _Opts)
-  when is_list(Results) ->
-    {ok, Results, State};
-fast_loop(_WASM, _Port, _Ref, {error, invalid_args}, Args, _ImportFun, State,
-          _Opts) ->
-    {error, {invalid_args, Args}, State};
-fast_loop(_WASM, _Port, _Ref, {error, Reason}, _Args, _ImportFun, State, _Opts) ->
-    {error, Reason, State};
-fast_loop(_WASM, _Port, _Ref, closed, _Args, _ImportFun, State, _Opts) ->
-    {error, stopped, State}.
-
-fast_import(WASM, Port, Imports, {Module, Func, Sig}, ImportArgs, Encoding, Args,
-            ImportFun, State, Opts) ->
-    Request = #{instance => WASM, module => Module, func => Func,
-                args => ImportArgs, func_sig => Sig},
-    try invoke(ImportFun, State, Request, Opts) of
-        {ok, Results, NewState} ->
-            case hb_beamr_values:check_results(Sig, Results) of
-                true ->
-                    Next = answer_import(Port, Encoding, Results),
-                    fast_loop(WASM, Port, Imports, Next, Args, ImportFun, NewState,
-                              Opts);
-                false ->
-                    fast_abort(Port, <<"invalid import result">>),
-                    {error, {invalid_import_result, Module, Func, Results}, NewState}
-            end;
-        Other ->
-            fast_abort(Port, <<"bad import function return">>),
-            {error, {bad_import_return, Other}, State}
-    catch
-        Class:Reason:Stack ->
-            fast_abort(Port, <<"import function raised">>),
-            {error, Class, Reason, Stack, State}
-    end.
-
-%% The import's results, in the encoding its request came in.
-answer_import(Port, term, Results) ->
-    control(Port, ?CTL_ANSWER, {import_response, answer, Results});
-answer_import(Port, compact, Results) ->
-    control_raw(Port, ?CTL_ANSWER, <<4, (compact_values(Results))/binary>>).
-
-%% Makes the pending import trap and lets the call unwind, so the instance is
-%% free again when the caller gets its error.
-fast_abort(Port, Message) ->
-    fast_unwind(Port, control(Port, ?CTL_ANSWER, {import_error, abort, Message}),
-                Message).
-
-fast_unwind(Port, {import, _, _, _, _}, Message) ->
-    fast_abort(Port, Message);
-fast_unwind(Port, {import_at, _, _}, Message) ->
-    fast_abort(Port, Message);
-fast_unwind(Port, yield, Message) ->
-    fast_unwind(Port, control(Port, ?CTL_RESUME, resume), Message);
-fast_unwind(Port, {moved, _Tag}, _Message) ->
-    %% Unwinding a trap never takes long; should it, the thread finishes it.
-    _ = Port,
-    ok;
-fast_unwind(_Port, _Final, _Message) ->
-    ok.
-
-%% Memory commands go straight to the port when it can serve them now.
-fast_request(WASM, Op, Command)
-  when Op =:= size; Op =:= read; Op =:= write; Op =:= serialize;
-       Op =:= deserialize ->
-    case hb_beamr_ports:lookup(WASM) of
-        {ok, Port} ->
-            case control(Port, ?CTL_REQUEST, Command) of
-                fallback -> fallback;
-                closed -> fallback;
-                Reply -> {done, Reply}
-            end;
-        error ->
-            fallback
-    end;
-fast_request(_WASM, _Op, _Command) ->
-    fallback.
-
-%%% ------------------------------------------------------------------------
-%%% Calls through the instance process (in the caller's process)
+%%% Argument checks
 %%% ------------------------------------------------------------------------
 
 valid_args([]) ->
@@ -733,152 +441,10 @@ call_timeout(Opts) ->
     case maps:find(timeout, Opts) of
         error -> {ok, infinity};
         {ok, infinity} -> {ok, infinity};
-        {ok, Ms} when is_integer(Ms), Ms > 0, Ms < ?MAX_TIMEOUT -> {ok, Ms};
+        {ok, Ms} when is_integer(Ms), Ms > 0, Ms < ?HB_MAX_TIMEOUT_MS -> {ok, Ms};
         {ok, Ms} when is_integer(Ms), Ms > 0 -> {ok, infinity};
         {ok, _} -> error
     end.
-
-call_command(Index, Args, Timeout) when is_integer(Index), Index >= 0 ->
-    Ref = make_ref(),
-    {ok, Ref, with_timeout({indirect_call, Ref, Index, Args}, Timeout)};
-call_command(Name, Args, Timeout) when is_binary(Name); is_list(Name) ->
-    case name_to_binary(Name) of
-        {ok, Bin} ->
-            Ref = make_ref(),
-            {ok, Ref, with_timeout({call, Ref, Bin, Args}, Timeout)};
-        error ->
-            error
-    end;
-call_command(_, _, _) ->
-    error.
-
-with_timeout(Command, infinity) -> Command;
-with_timeout(Command, Ms) -> erlang:append_element(Command, Ms).
-
-%% Names in export lists are strings of UTF-8 bytes; other lists are taken
-%% as Unicode text.
-name_to_binary(Name) ->
-    try iolist_to_binary(Name) of
-        Bin -> {ok, Bin}
-    catch
-        error:_ ->
-            try unicode:characters_to_binary(Name) of
-                Text when is_binary(Text) -> {ok, Text};
-                _ -> error
-            catch
-                error:_ -> error
-            end
-    end.
-
-%% Sends `Command' and serves its import requests until the final reply.
-run(WASM, Ref, Command, Args, ImportFun, State, Opts) ->
-    MRef = erlang:monitor(process, WASM),
-    WASM ! {wasm_send, self(), Command},
-    Result = loop({relay, WASM}, Ref, MRef, Args, ImportFun, State, Opts),
-    erlang:demonitor(MRef, [flush]),
-    Result.
-
-%% Where a call's messages come from and its answers go: through the
-%% instance process, or straight from and to the port (a call the fast path
-%% handed to the thread).
--type channel() :: {relay, wasm()} | {port, wasm(), port()}.
-
--spec source(channel()) -> pid() | port().
-source({relay, WASM}) -> WASM;
-source({port, _WASM, Port}) -> Port.
-
--spec answer(channel(), tuple()) -> ok.
-answer({relay, WASM}, Command) ->
-    WASM ! {wasm_send, self(), Command},
-    ok;
-answer({port, _WASM, Port}, Command) ->
-    try port_command(Port, term_to_binary(Command)) of
-        true -> ok
-    catch
-        error:_ -> ok % the port is gone; its 'DOWN' follows
-    end.
-
-loop(Chan, Ref, MRef, Args, ImportFun, State, Opts) ->
-    WASM = element(2, Chan),
-    Source = source(Chan),
-    receive
-        {Source, Ref, {import, Module, Func, ImportArgs, Sig}} ->
-            Request = #{instance => WASM, module => Module, func => Func,
-                        args => ImportArgs, func_sig => Sig},
-            try invoke_in(Chan, ImportFun, State, Request, Opts) of
-                {ok, Results, NewState} ->
-                    case hb_beamr_values:check_results(Sig, Results) of
-                        true ->
-                            answer(Chan, {import_response, Ref, Results}),
-                            loop(Chan, Ref, MRef, Args, ImportFun, NewState, Opts);
-                        false ->
-                            abort(Chan, Ref, MRef, <<"invalid import result">>),
-                            {error, {invalid_import_result, Module, Func, Results}, NewState}
-                    end;
-                Other ->
-                    abort(Chan, Ref, MRef, <<"bad import function return">>),
-                    {error, {bad_import_return, Other}, State}
-            catch
-                Class:Reason:Stack ->
-                    abort(Chan, Ref, MRef, <<"import function raised">>),
-                    {error, Class, Reason, Stack, State}
-            end;
-        {Source, Ref, {ok, Results}} when is_list(Results) ->
-            {ok, Results, State};
-        {Source, Ref, {ok, Imports, Exports}} ->
-            {ok, {Imports, Exports}, State};
-        {Source, Ref, {error, invalid_args}} ->
-            {error, {invalid_args, Args}, State};
-        {Source, Ref, {error, Reason}} ->
-            {error, Reason, State};
-        {'DOWN', MRef, _, Source, Reason} ->
-            {error, down_reason(Reason), State}
-    end.
-
-%% Runs the import function; while it runs a call that talks to the port
-%% directly, its own calls to the instance go to the port directly too.
-invoke_in({relay, _WASM}, ImportFun, State, Request, Opts) ->
-    invoke(ImportFun, State, Request, Opts);
-invoke_in({port, WASM, Port}, ImportFun, State, Request, Opts) ->
-    Key = {?MODULE, direct, WASM},
-    Previous = put(Key, Port),
-    try
-        invoke(ImportFun, State, Request, Opts)
-    after
-        case Previous of
-            undefined -> erase(Key);
-            _ -> put(Key, Previous)
-        end
-    end.
-
-invoke(ImportFun, State, Request, _Opts) when is_function(ImportFun, 2) ->
-    ImportFun(State, Request);
-invoke(ImportFun, State, Request, Opts) ->
-    ImportFun(State, Request, Opts).
-
-%% Makes the pending import trap and waits until the call has unwound, so the
-%% instance is idle again when the caller gets its error.
-abort(Chan, Ref, MRef, Message) ->
-    answer(Chan, {import_error, Ref, Message}),
-    Source = source(Chan),
-    receive
-        {Source, Ref, {import, _, _, _, _}} ->
-            abort(Chan, Ref, MRef, Message);
-        {Source, Ref, _Final} ->
-            ok;
-        {'DOWN', MRef, _, Source, _} ->
-            ok
-    end.
-
-%% The import function of call/3: zeros of the import's result types.
-stub_import(State, #{func_sig := Sig}) ->
-    case hb_beamr_values:parse_signature(Sig) of
-        {ok, _Params, Results} -> {ok, hb_beamr_values:zeros(Results), State};
-        error -> {ok, [], State}
-    end.
-
-down_reason(noproc) -> not_running;
-down_reason(_) -> stopped.
 
 driver_dir() ->
     case os:getenv("HB_BEAMR_DRIVER_DIR") of
@@ -893,267 +459,3 @@ driver_dir() ->
                     filename:join(filename:dirname(Ebin), "priv")
             end
     end.
-
-%%% ------------------------------------------------------------------------
-%%% The instance process: owns the port and routes its messages
-%%% ------------------------------------------------------------------------
-
--record(w, {
-    port :: port(),
-    owner_mon :: reference(),
-    listener :: pid(),
-    init_tag = none :: term(),
-    exports = #{} :: #{binary() => {extern_kind(), string()}},
-    %% Tag => process that sent the command.
-    pending = #{} :: #{term() => pid()},
-    %% Calls running in the driver, innermost first.
-    active = [] :: [reference()],
-    %% Calls from other processes, waiting for the instance to be idle.
-    queued = queue:new() :: queue:queue({pid(), tuple()}),
-    %% Monitors of processes with calls running.
-    clients = #{} :: #{pid() => reference()},
-    %% Calls whose import request is with their caller.
-    awaiting = #{} :: #{reference() => true},
-    %% Calls whose caller exited: their imports are failed by us.
-    abandoned = #{} :: #{reference() => true}
-}).
-
-spawn_worker() ->
-    Owner = self(),
-    Ref = make_ref(),
-    {Pid, MRef} = spawn_monitor(fun() -> worker_init(Owner, Ref) end),
-    receive
-        {Pid, Ref, ok} ->
-            erlang:demonitor(MRef, [flush]),
-            {ok, Pid};
-        {Pid, Ref, {error, _} = Error} ->
-            erlang:demonitor(MRef, [flush]),
-            Error;
-        {'DOWN', MRef, process, Pid, Reason} ->
-            {error, {worker_exited, Reason}}
-    end.
-
--spec worker_init(pid(), reference()) -> term().
-worker_init(Owner, Ref) ->
-    process_flag(trap_exit, true),
-    put(?INSTANCE_MARK, true),
-    case load_driver() of
-        ok ->
-            try open_port({spawn_driver, ?DRIVER}, [binary]) of
-                Port ->
-                    ok = hb_beamr_ports:register(self(), Port),
-                    OwnerMon = erlang:monitor(process, Owner),
-                    Owner ! {self(), Ref, ok},
-                    worker_loop(#w{port = Port, owner_mon = OwnerMon, listener = Owner})
-            catch
-                error:Reason ->
-                    Owner ! {self(), Ref, {error, {open_port, Reason}}}
-            end;
-        {error, Reason} ->
-            Owner ! {self(), Ref, {error, {load_driver, Reason}}}
-    end.
-
-worker_loop(W = #w{port = Port, owner_mon = OwnerMon}) ->
-    receive
-        {Port, Tag, Reply} ->
-            worker_loop(from_port(Tag, Reply, W));
-        {wasm_send, From, Message} when is_pid(From) ->
-            worker_loop(from_client(From, Message, W#w{listener = From}));
-        {stop, _From} ->
-            shutdown(stopped, W);
-        {'DOWN', OwnerMon, process, _, _} ->
-            shutdown(stopped, W);
-        {'DOWN', MRef, process, Pid, _} ->
-            worker_loop(client_exited(Pid, MRef, W));
-        {'EXIT', Port, Reason} ->
-            shutdown({port_exit, Reason}, W);
-        _Other ->
-            worker_loop(W)
-    end.
-
-%% Commands from clients. Calls are admitted one at a time, except calls from
-%% a process whose call is running (made from its import function), which
-%% run nested.
-from_client(From, {Op, Tag, _FuncRef, Args} = Command, W)
-  when (Op =:= call orelse Op =:= indirect_call), is_reference(Tag), is_list(Args) ->
-    from_caller(From, Tag, Command, W);
-from_client(From, {Op, Tag, _FuncRef, Args, _Timeout} = Command, W)
-  when (Op =:= call orelse Op =:= indirect_call), is_reference(Tag), is_list(Args) ->
-    from_caller(From, Tag, Command, W);
-from_client(From, {Op, Tag, _} = Command, W)
-  when Op =:= import_response; Op =:= import_error ->
-    to_port(Command, W),
-    W#w{pending = (W#w.pending)#{Tag => From},
-        awaiting = maps:remove(Tag, W#w.awaiting)};
-from_client(From, Command, W)
-  when element(1, Command) =:= init, (tuple_size(Command) =:= 4 orelse tuple_size(Command) =:= 5) ->
-    Tag = element(2, Command),
-    to_port(Command, W),
-    W#w{init_tag = Tag, pending = (W#w.pending)#{Tag => From}};
-from_client(_From, {command, Data}, W = #w{port = Port}) ->
-    try port_command(Port, Data) of
-        true -> W
-    catch
-        error:_ -> W
-    end;
-from_client(From, Command, W) when is_tuple(Command), tuple_size(Command) >= 2 ->
-    to_port(Command, W),
-    W#w{pending = (W#w.pending)#{element(2, Command) => From}};
-from_client(_From, Command, W) ->
-    %% The driver answers this with {error, badarg} to the listener.
-    to_port(Command, W),
-    W.
-
-from_caller(From, Tag, Command, W) ->
-    case precheck(Command, W) of
-        ok ->
-            case W#w.active =:= [] orelse maps:is_key(From, W#w.clients) of
-                true -> admit(From, Command, W);
-                false -> W#w{queued = queue:in({From, Command}, W#w.queued)}
-            end;
-        {error, Reason} ->
-            From ! {self(), Tag, {error, Reason}},
-            W
-    end.
-
-%% Checks a named call against the export list, so that a bad call never
-%% reaches the instance (the driver checks again; it alone knows the table).
-precheck({call, Tag, Name, Args, _Timeout}, W) ->
-    precheck({call, Tag, Name, Args}, W);
-precheck({call, _Tag, Name, Args}, #w{exports = Exports}) when is_binary(Name) ->
-    case maps:find(Name, Exports) of
-        {ok, {func, Sig}} ->
-            case hb_beamr_values:parse_signature(Sig) of
-                {ok, Params, _} ->
-                    case hb_beamr_values:check(Params, Args) of
-                        true -> ok;
-                        false -> {error, invalid_args}
-                    end;
-                error ->
-                    ok
-            end;
-        {ok, _} ->
-            {error, {not_a_function, Name}};
-        error when map_size(Exports) > 0 ->
-            {error, {unknown_export, Name}};
-        error ->
-            ok
-    end;
-precheck(_Command, _W) ->
-    ok.
-
-admit(From, Command, W = #w{clients = Clients}) ->
-    Tag = element(2, Command),
-    to_port(Command, W),
-    Clients2 = case maps:is_key(From, Clients) of
-                   true -> Clients;
-                   false -> Clients#{From => erlang:monitor(process, From)}
-               end,
-    W#w{active = [Tag | W#w.active], clients = Clients2,
-        pending = (W#w.pending)#{Tag => From}}.
-
-to_port(Command, #w{port = Port}) ->
-    try port_command(Port, term_to_binary(Command)) of
-        true -> ok
-    catch
-        error:_ -> ok % the port is gone; its 'EXIT' follows
-    end.
-
-%% Messages from the driver, routed by tag.
-from_port(Tag, {import, _, _, _, _} = Request, W) ->
-    case maps:is_key(Tag, W#w.abandoned) of
-        true ->
-            to_port({import_error, Tag, <<"caller exited">>}, W),
-            W;
-        false ->
-            forward(Tag, Request, W),
-            W#w{awaiting = (W#w.awaiting)#{Tag => true}}
-    end;
-from_port(Tag, {ok, Imports, _Exports} = Reply, W = #w{init_tag = Tag}) ->
-    %% Before the caller learns of the instance: fast calls name their
-    %% imports by number in this list.
-    ok = hb_beamr_ports:set_imports(
-           self(), list_to_tuple([{M, N, S} || {_Kind, M, N, S} <- Imports])),
-    from_port_reply(Tag, Reply, W);
-from_port(Tag, Reply, W) ->
-    from_port_reply(Tag, Reply, W).
-
-from_port_reply(Tag, Reply, W) ->
-    case maps:is_key(Tag, W#w.abandoned) of
-        true -> ok;
-        false -> forward(Tag, Reply, W)
-    end,
-    W2 = case {Tag, Reply} of
-             {Init, {ok, _Imports, Exports}} when Init =:= W#w.init_tag ->
-                 W#w{exports = maps:from_list([{list_to_binary(N), {K, S}}
-                                               || {K, N, S} <- Exports])};
-             _ ->
-                 W
-         end,
-    call_finished(Tag, W2#w{pending = maps:remove(Tag, W2#w.pending)}).
-
-forward(Tag, Message, #w{pending = Pending, listener = Listener}) ->
-    Dest = maps:get(Tag, Pending, Listener),
-    Dest ! {self(), Tag, Message},
-    ok.
-
-call_finished(Tag, W = #w{active = Active}) ->
-    case lists:member(Tag, Active) of
-        false ->
-            W;
-        true ->
-            W2 = W#w{active = lists:delete(Tag, Active),
-                     awaiting = maps:remove(Tag, W#w.awaiting),
-                     abandoned = maps:remove(Tag, W#w.abandoned)},
-            W3 = drop_idle_clients(W2),
-            admit_queued(W3)
-    end.
-
-drop_idle_clients(W = #w{clients = Clients, active = Active, pending = Pending}) ->
-    Busy = [maps:get(T, Pending, undefined) || T <- Active],
-    Idle = [P || P <- maps:keys(Clients), not lists:member(P, Busy)],
-    lists:foreach(fun(P) -> erlang:demonitor(maps:get(P, Clients), [flush]) end, Idle),
-    W#w{clients = maps:without(Idle, Clients)}.
-
-admit_queued(W = #w{active = [], queued = Queued}) ->
-    case queue:out(Queued) of
-        {{value, {From, Command}}, Rest} ->
-            case is_process_alive(From) of
-                true -> admit(From, Command, W#w{queued = Rest});
-                false -> admit_queued(W#w{queued = Rest})
-            end;
-        {empty, _} ->
-            W
-    end;
-admit_queued(W) ->
-    W.
-
-%% A process with a running call exited: answer its pending import with an
-%% error so the instance unwinds, and fail its future imports the same way.
-client_exited(Pid, MRef, W = #w{clients = Clients}) ->
-    case maps:find(Pid, Clients) of
-        {ok, MRef} ->
-            Tags = [T || T <- W#w.active, maps:get(T, W#w.pending, undefined) =:= Pid],
-            lists:foreach(
-              fun(T) ->
-                      case maps:is_key(T, W#w.awaiting) of
-                          true -> to_port({import_error, T, <<"caller exited">>}, W);
-                          false -> ok
-                      end
-              end, Tags),
-            Abandoned = maps:merge(W#w.abandoned, maps:from_list([{T, true} || T <- Tags])),
-            Queued = queue:filter(fun({From, _}) -> From =/= Pid end, W#w.queued),
-            W#w{clients = maps:remove(Pid, Clients), abandoned = Abandoned,
-                awaiting = maps:without(Tags, W#w.awaiting), queued = Queued};
-        _ ->
-            W
-    end.
-
--spec shutdown(term(), #w{}) -> no_return().
-shutdown(Reason, W = #w{port = Port}) ->
-    ok = hb_beamr_ports:unregister(self()),
-    catch erlang:port_close(Port),
-    Waiting = maps:to_list(W#w.pending)
-        ++ [{element(2, C), From} || {From, C} <- queue:to_list(W#w.queued)],
-    lists:foreach(fun({Tag, Pid}) -> Pid ! {self(), Tag, {error, stopped}} end, Waiting),
-    exit(case Reason of stopped -> normal; _ -> Reason end).

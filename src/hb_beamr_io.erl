@@ -1,10 +1,17 @@
 %%% @doc Access to an instance's linear memory (its default memory: the
 %%% export named "memory", else the first exported memory).
 %%%
-%%% All accesses run on the instance's own thread, between calls or from
-%%% inside an import function, never while WebAssembly is running. Reads and
-%%% writes are bounds-checked: out of bounds gives `{error, out_of_bounds}'
-%%% and touches nothing; a module without memory gives `{error, no_memory}'.
+%%% An access runs only between calls or while a call waits for an import,
+%%% never while WebAssembly is running. Where it runs depends on the
+%%% instance: on engines with a fast path (Wasmtime), when the instance is
+%%% free or its call waits for an import, the driver serves it in the
+%%% caller's own `erlang:port_control/3', on the caller's scheduler; a large
+%%% transfer, a busy instance (a call computing, or commands queued) or an
+%%% engine without a fast path (WAMR) sends it through the instance process
+%%% to the instance thread, which serves it once the instance is free or its
+%%% call waits. The result is the same either way. Reads and writes are
+%%% bounds-checked: out of bounds gives `{error, out_of_bounds}' and touches
+%%% nothing; a module without memory gives `{error, no_memory}'.
 %%%
 %%% {@link malloc/2}, {@link free/2} and {@link write_string/2} call the
 %%% module's exported `malloc' and `free'; without them they give

@@ -1,0 +1,379 @@
+%%% @doc The call loop: runs one call in the caller's process, whichever
+%%% way its messages travel, and answers its imports with the caller's
+%%% import function.
+%%%
+%%% A call takes one of three paths (see the README's "Calls: the fast path
+%%% and the instance thread"):
+%%% <ul>
+%%% <li>`fast': `erlang:port_control/3' on the instance's port; each
+%%% round trip returns the call's next event (c_src/fast_path.hpp);</li>
+%%% <li>`relay': port commands through the instance process
+%%% ({@link hb_beamr_instance}), events as `{WASM, Tag, Event}' messages;</li>
+%%% <li>`port': port commands straight to the port, events as
+%%% `{Port, Tag, Event}' messages: a fast call the driver moved to the
+%%% instance thread, or a call made from such a call's import function.</li>
+%%% </ul>
+%%% All three share one loop: an import request runs the import function and
+%%% answers it; a bad answer, a raise or an exit of the import function makes
+%%% the import trap and the call unwind before the caller gets its error, so
+%%% the instance is free again. Only sending and receiving depend on the
+%%% path.
+%%%
+%%% ```
+%%% Mul = fun(S, #{args := [A, B]}) -> {ok, [A * B], S + 1} end,
+%%% {ok, [1024.0], 10} = hb_beamr_call:call(WASM, "pow", [2.0, 10], infinity,
+%%%                                         Mul, 0, #{}).
+%%% '''
+-module(hb_beamr_call).
+
+-include("../include/hb_beamr_wire.hrl").
+
+-export([call/7, run/7, request/3, stub_import/2]).
+-export_type([result/0]).
+
+-type result() :: {ok, term(), term()} | {error, term(), term()}
+                | {error, atom(), term(), list(), term()}.
+%% The outcome of a call: results (or, for an init, `{Imports, Exports}')
+%% and the import function's final state, or an error with that state.
+
+%% In the process dictionary while an import function runs for a call on
+%% the `port' path: calls it makes go to that port too (a call through the
+%% instance process would wait for the moved call to end).
+-define(DIRECT(WASM), {?MODULE, direct, WASM}).
+
+%% Small steps of every import's round trip, inlined to keep the loop as
+%% cheap as the fast path's own was.
+-compile({inline, [invoke/5, answer/3, control/3]}).
+
+-record(call, {
+    wasm :: hb_beamr:wasm(),
+    path :: fast | relay | port,
+    %% Where the call's events come from: the port (fast, port) or the
+    %% instance process (relay).
+    source :: port() | pid(),
+    %% relay, port: the tag of the call's messages, and the monitor of
+    %% their source.
+    tag :: term(),
+    mref :: reference() | undefined,
+    args :: [hb_beamr:value()],
+    %% Not hb_beamr:import_fun(): a user's function may return anything.
+    import_fun :: fun(),
+    opts :: hb_beamr:call_opts(),
+    %% fast: the module's imports, fetched at the first compact import
+    %% request (which names its import by number).
+    imports = none :: tuple() | none
+}).
+
+%%% ------------------------------------------------------------------------
+%%% Entry points
+%%% ------------------------------------------------------------------------
+
+%% @doc Runs a call whose arguments and options `hb_beamr:call/6' has
+%% checked: on the fast path when the instance has a port that can serve it
+%% now, else through the instance process.
+-spec call(hb_beamr:wasm(), term(), [hb_beamr:value()],
+           pos_integer() | infinity, hb_beamr:import_fun(), term(),
+           hb_beamr:call_opts()) -> result().
+call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
+    case hb_beamr_ports:lookup(WASM) of
+        {ok, Port} ->
+            fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts);
+        error ->
+            relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
+    end.
+
+%% @doc Sends `Command' (tagged `Ref') through the instance process and
+%% serves its import requests until the final reply.
+-spec run(hb_beamr:wasm(), reference(), tuple(), [hb_beamr:value()],
+          hb_beamr:import_fun(), term(), hb_beamr:call_opts()) -> result().
+run(WASM, Ref, Command, Args, ImportFun, State, Opts) ->
+    C = #call{wasm = WASM, path = relay, source = WASM, tag = Ref,
+              mref = erlang:monitor(process, WASM), args = Args,
+              import_fun = ImportFun, opts = Opts},
+    ok = send(C, Command),
+    finish(C, loop(next(C), C, State)).
+
+%% @doc Sends the driver command `{Op, Ref | Args}' and waits for its one
+%% reply: in this process's `port_control' when the port can serve it now,
+%% else through the instance process.
+-spec request(hb_beamr:wasm(), atom(), [term()]) -> term().
+request(WASM, Op, Args) ->
+    Ref = make_ref(),
+    Command = list_to_tuple([Op, Ref | Args]),
+    case fast_request(WASM, Op, Command) of
+        {done, Reply} -> Reply;
+        fallback -> relay_request(WASM, Ref, Command)
+    end.
+
+%% @doc The import function of `hb_beamr:call/3' and of start functions:
+%% answers with zeros of the import's result types.
+-spec stub_import(term(), hb_beamr:import_request()) -> {ok, [hb_beamr:value()], term()}.
+stub_import(State, #{func_sig := Sig}) ->
+    case hb_beamr_values:parse_signature(Sig) of
+        {ok, _Params, Results} -> {ok, hb_beamr_values:zeros(Results), State};
+        error -> {ok, [], State}
+    end.
+
+%%% ------------------------------------------------------------------------
+%%% Starting a call on each path
+%%% ------------------------------------------------------------------------
+
+%% The driver answers `fallback' when the instance is busy (another
+%% process's call, or a command queued on its thread) or cannot suspend
+%% calls; the call then goes through the instance process, or, from the
+%% import function of a moved call, straight to its port.
+fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
+    case hb_beamr_wire:compact_call(FuncRef, Args, Timeout) of
+        {ok, Command} ->
+            case control(Port, ?HB_CTL_CALL, Command) of
+                fallback ->
+                    case get(?DIRECT(WASM)) of
+                        Port ->
+                            direct_call(WASM, Port, FuncRef, Args, Timeout,
+                                        ImportFun, State, Opts);
+                        _ ->
+                            relay_call(WASM, FuncRef, Args, Timeout, ImportFun,
+                                       State, Opts)
+                    end;
+                closed ->
+                    {error, not_running, State};
+                {ok, Results} when is_list(Results) ->
+                    %% Done within its first slice, the common case: no
+                    %% loop state to build.
+                    {ok, Results, State};
+                Event ->
+                    C = #call{wasm = WASM, path = fast, source = Port, args = Args,
+                              import_fun = ImportFun, opts = Opts,
+                              imports = imports_for(Event, WASM)},
+                    loop(Event, C, State)
+            end;
+        relay ->
+            relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
+    end.
+
+%% A call that starts with a compact import request needs the module's
+%% imports at once; fetching them here spares updating the loop state.
+imports_for({import_at, _, _}, WASM) -> hb_beamr_ports:imports(WASM);
+imports_for(_Event, _WASM) -> none.
+
+%% A call from the import function of a call that the fast path handed to
+%% the instance thread: the thread runs it nested and answers this process
+%% directly.
+direct_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
+    case hb_beamr_wire:call_command(FuncRef, Args, Timeout) of
+        {ok, Ref, Command} ->
+            C = #call{wasm = WASM, path = port, source = Port, tag = Ref,
+                      mref = erlang:monitor(port, Port), args = Args,
+                      import_fun = ImportFun, opts = Opts},
+            ok = send(C, Command),
+            finish(C, loop(next(C), C, State));
+        error ->
+            {error, {invalid_func_ref, FuncRef}, State}
+    end.
+
+relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
+    case {hb_beamr_instance:check(WASM),
+          hb_beamr_wire:call_command(FuncRef, Args, Timeout)} of
+        {{error, Reason}, _} ->
+            {error, Reason, State};
+        {ok, {ok, Ref, Command}} ->
+            run(WASM, Ref, Command, Args, ImportFun, State, Opts);
+        {ok, error} ->
+            {error, {invalid_func_ref, FuncRef}, State}
+    end.
+
+finish(#call{mref = MRef}, Result) ->
+    erlang:demonitor(MRef, [flush]),
+    Result.
+
+%%% ------------------------------------------------------------------------
+%%% The loop, the same on every path
+%%% ------------------------------------------------------------------------
+
+loop({import, Module, Func, ImportArgs, Sig}, C, State) ->
+    import({Module, Func, Sig}, ImportArgs, term, C, State);
+loop({import_at, _, _} = Event, C = #call{imports = none, wasm = WASM}, State) ->
+    loop(Event, C#call{imports = hb_beamr_ports:imports(WASM)}, State);
+loop({import_at, Index, ImportArgs}, C = #call{imports = Imports}, State) ->
+    case Index < tuple_size(Imports) of
+        true ->
+            import(element(Index + 1, Imports), ImportArgs, compact, C, State);
+        false ->
+            %% The instance has gone (its entry with it) while we called.
+            abort(C, <<"instance stopped">>),
+            {error, stopped, State}
+    end;
+loop(yield, C, State) ->
+    %% The slice is over: let the other processes of this scheduler run.
+    erlang:yield(),
+    loop(resume(C), C, State);
+loop({moved, Tag}, C = #call{path = fast, source = Port}, State) ->
+    %% A long call: it goes on on the instance thread, which talks to this
+    %% process directly, tagging its messages with Tag.
+    Moved = C#call{path = port, tag = Tag, mref = erlang:monitor(port, Port)},
+    finish(Moved, loop(next(Moved), Moved, State));
+loop(Final, C, State) ->
+    final(Final, C, State).
+
+final({ok, Results}, _C, State) when is_list(Results) ->
+    {ok, Results, State};
+final({ok, Imports, Exports}, _C, State) ->
+    {ok, {Imports, Exports}, State};
+final({error, invalid_args}, #call{args = Args}, State) ->
+    {error, {invalid_args, Args}, State};
+final({error, Reason}, _C, State) ->
+    {error, Reason, State};
+final(closed, _C, State) ->
+    {error, stopped, State};
+final({down, noproc}, _C, State) ->
+    {error, not_running, State};
+final({down, _Reason}, _C, State) ->
+    {error, stopped, State}.
+
+import({Module, Func, Sig}, ImportArgs, Encoding,
+       C = #call{wasm = WASM, import_fun = ImportFun, opts = Opts}, State) ->
+    Request = #{instance => WASM, module => Module, func => Func,
+                args => ImportArgs, func_sig => Sig},
+    try invoke(C, ImportFun, State, Request, Opts) of
+        {ok, Results, NewState} ->
+            case hb_beamr_values:check_results(Sig, Results) of
+                true ->
+                    loop(answer(C, Encoding, Results), C, NewState);
+                false ->
+                    abort(C, <<"invalid import result">>),
+                    {error, {invalid_import_result, Module, Func, Results}, NewState}
+            end;
+        Other ->
+            abort(C, <<"bad import function return">>),
+            {error, {bad_import_return, Other}, State}
+    catch
+        Class:Reason:Stack ->
+            abort(C, <<"import function raised">>),
+            {error, Class, Reason, Stack, State}
+    end.
+
+invoke(#call{path = port, wasm = WASM, source = Port}, ImportFun, State, Request,
+       Opts) ->
+    Previous = put(?DIRECT(WASM), Port),
+    try
+        invoke(ImportFun, State, Request, Opts)
+    after
+        case Previous of
+            undefined -> erase(?DIRECT(WASM));
+            _ -> put(?DIRECT(WASM), Previous)
+        end
+    end;
+invoke(_C, ImportFun, State, Request, Opts) ->
+    invoke(ImportFun, State, Request, Opts).
+
+invoke(ImportFun, State, Request, _Opts) when is_function(ImportFun, 2) ->
+    ImportFun(State, Request);
+invoke(ImportFun, State, Request, Opts) ->
+    ImportFun(State, Request, Opts).
+
+%% Makes the pending import trap and lets the call unwind, so the instance
+%% is free again when the caller gets its error.
+abort(C, Message) ->
+    unwind(reject(C, Message), C, Message).
+
+unwind({import, _, _, _, _}, C, Message) ->
+    abort(C, Message);
+unwind({import_at, _, _}, C, Message) ->
+    abort(C, Message);
+unwind(yield, C, Message) ->
+    unwind(resume(C), C, Message);
+unwind(_Final, _C, _Message) ->
+    %% Over; or moved to the thread, which finishes unwinding the trap.
+    ok.
+
+%%% ------------------------------------------------------------------------
+%%% Sending and receiving, by path
+%%% ------------------------------------------------------------------------
+
+%% The import's results, in the encoding its request came in; returns the
+%% call's next event.
+answer(#call{path = fast, source = Port}, compact, Results) ->
+    control(Port, ?HB_CTL_ANSWER, hb_beamr_wire:compact_answer(Results));
+answer(#call{path = fast, source = Port}, term, Results) ->
+    control(Port, ?HB_CTL_ANSWER,
+            term_to_binary({import_response, answer, Results}));
+answer(C = #call{tag = Tag}, term, Results) ->
+    ok = send(C, {import_response, Tag, Results}),
+    next(C).
+
+%% Makes the pending import trap with `Message'; returns the next event.
+reject(#call{path = fast, source = Port}, Message) ->
+    control(Port, ?HB_CTL_ANSWER, term_to_binary({import_error, abort, Message}));
+reject(C = #call{tag = Tag}, Message) ->
+    ok = send(C, {import_error, Tag, Message}),
+    next(C).
+
+resume(#call{path = fast, source = Port}) ->
+    control(Port, ?HB_CTL_RESUME, term_to_binary(resume)).
+
+%% One port_control round trip. `closed' when the port is gone.
+control(Port, Op, Binary) ->
+    try erlang:port_control(Port, Op, Binary) of
+        Reply -> hb_beamr_wire:decode_control(Reply)
+    catch
+        error:badarg -> closed
+    end.
+
+send(#call{path = relay, wasm = WASM}, Command) ->
+    hb_beamr_instance:send(WASM, Command);
+send(#call{path = port, source = Port}, Command) ->
+    try port_command(Port, term_to_binary(Command)) of
+        true -> ok
+    catch
+        error:_ -> ok % the port is gone; its 'DOWN' follows
+    end.
+
+%% The next event of a call on the relay or port path.
+next(#call{source = Source, tag = Tag, mref = MRef}) ->
+    receive
+        {Source, Tag, {import, _, _, _, _} = Event} -> Event;
+        {Source, Tag, {ok, Results} = Event} when is_list(Results) -> Event;
+        {Source, Tag, {ok, _Imports, _Exports} = Event} -> Event;
+        {Source, Tag, {error, _} = Event} -> Event;
+        {'DOWN', MRef, _, Source, Reason} -> {down, Reason}
+    end.
+
+%%% ------------------------------------------------------------------------
+%%% Memory requests
+%%% ------------------------------------------------------------------------
+
+%% Memory commands go straight to the port when it can serve them now: the
+%% instance is free, or its call waits for an import.
+fast_request(WASM, Op, Command)
+  when Op =:= size; Op =:= read; Op =:= write; Op =:= serialize;
+       Op =:= deserialize ->
+    case hb_beamr_ports:lookup(WASM) of
+        {ok, Port} ->
+            case control(Port, ?HB_CTL_REQUEST, term_to_binary(Command)) of
+                fallback -> fallback;
+                closed -> fallback;
+                Reply -> {done, Reply}
+            end;
+        error ->
+            fallback
+    end;
+fast_request(_WASM, _Op, _Command) ->
+    fallback.
+
+relay_request(WASM, Ref, Command) ->
+    case hb_beamr_instance:check(WASM) of
+        ok ->
+            MRef = erlang:monitor(process, WASM),
+            ok = hb_beamr_instance:send(WASM, Command),
+            receive
+                {WASM, Ref, Reply} ->
+                    erlang:demonitor(MRef, [flush]),
+                    Reply;
+                {'DOWN', MRef, process, WASM, noproc} ->
+                    {error, not_running};
+                {'DOWN', MRef, process, WASM, _Reason} ->
+                    {error, stopped}
+            end;
+        Error ->
+            Error
+    end.
