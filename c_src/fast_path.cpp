@@ -38,15 +38,8 @@ uint64_t total(std::atomic<uint64_t> CounterShard::*field) {
   return sum;
 }
 
-constexpr char kRawMarker = 0;
-constexpr char kTermMarker = 1;
-
-enum ControlOp : unsigned int {
-  kCall = 1,
-  kAnswer = 2,
-  kResume = 3,
-  kRequest = 4,
-};
+constexpr char kDataMarker = static_cast<char>(wire::ReplyMarker::data);
+constexpr char kTermMarker = static_cast<char>(wire::ReplyMarker::term);
 
 } // namespace
 
@@ -95,7 +88,7 @@ public:
     binary_ = driver_alloc_binary(static_cast<ErlDrvSizeT>(size + 1));
     if (binary_ == nullptr)
       return reply_error(*this, "enomem");
-    binary_->orig_bytes[0] = kRawMarker;
+    binary_->orig_bytes[0] = kDataMarker;
     if (size > 0)
       std::memcpy(binary_->orig_bytes + 1, data, size);
   }
@@ -158,17 +151,18 @@ FastPath::FastPath(ErlDrvPort port, Shared &shared)
 
 ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
                                char **rbuf, ErlDrvSizeT rlen) {
-  if (op < kCall || op > kRequest)
+  using wire::ControlOp;
+  if (op < wire::byte(ControlOp::call) || op > wire::byte(ControlOp::request))
     return -1;
   ControlSink sink;
   try {
     if (!Context::can_suspend()) {
       sink.fallback();
     } else {
-      switch (op) {
-      case kCall: on_call(buf, len, sink); break;
-      case kAnswer: on_answer(buf, len, sink); break;
-      case kResume: on_resume(sink); break;
+      switch (static_cast<ControlOp>(op)) {
+      case ControlOp::call: on_call(buf, len, sink); break;
+      case ControlOp::answer: on_answer(buf, len, sink); break;
+      case ControlOp::resume: on_resume(sink); break;
       default: on_request(buf, len, sink); break;
       }
     }

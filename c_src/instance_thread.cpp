@@ -27,7 +27,9 @@ constexpr uint64_t kDefaultStackBytes = 8 * kMiB;
 constexpr uint64_t kHostStackBytes = 2 * kMiB;
 // ERTS gives a driver thread at most 64 MiB of stack (on 64-bit).
 constexpr uint64_t kMaxThreadStackBytes = 64 * kMiB;
-constexpr uint64_t kMaxWasmStackBytes = kMaxThreadStackBytes - kHostStackBytes;
+constexpr uint64_t kMaxWasmStackBytes = wire::kMaxStackBytes;
+static_assert(kMaxWasmStackBytes == kMaxThreadStackBytes - kHostStackBytes,
+              "max_stack is what a driver thread's stack leaves the host");
 // How long stop() waits for a busy thread, interrupting it meanwhile, before
 // leaving it to finish on its own. Interrupted WebAssembly stops within
 // microseconds; stop runs on a scheduler, so this stays short.

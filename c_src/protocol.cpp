@@ -402,7 +402,7 @@ bool decode_timeout(Reader &in, uint64_t &out) {
   if (in.is_integer()) {
     if (!in.unsigned64(out))
       return false;
-    if (out > kMaxTimeoutMs)
+    if (out > wire::kMaxTimeoutMs)
       out = 0;
     return true;
   }

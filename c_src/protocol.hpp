@@ -51,6 +51,7 @@
 #include "hb_beamr/context.hpp"
 #include "hb_beamr/result.hpp"
 #include "hb_beamr/types.hpp"
+#include "wire.hpp"
 
 namespace hb_beamr::driver {
 
@@ -146,7 +147,7 @@ struct Command {
   uint64_t index = 0;        ///< indirect_call: table index; read/write: offset
   uint64_t length = 0;       ///< read: byte count
   uint64_t timeout_ms = 0;   ///< call, indirect_call: time limit, 0 = none
-                             ///< (so are limits above kMaxTimeoutMs)
+                             ///< (so are limits above wire::kMaxTimeoutMs)
   ContextOptions options;    ///< init: limits and modes
   std::vector<Value> values; ///< call args / import results
   std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
@@ -159,11 +160,6 @@ struct Command {
   bool indirect = false;   ///< the adopted call is an indirect_call
   int64_t deadline_ns = 0; ///< steady_clock deadline, 0 = none
 };
-
-/// Call time limits above this many milliseconds (about 35 years) mean
-/// "no limit": the core's clock could not represent their deadline. The
-/// decoders store them as 0.
-constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
 
 /// Decodes one command. On failure returns false; `out.tag` then holds the
 /// command's tag if it could be read, else undefined_tag(). Never reads
