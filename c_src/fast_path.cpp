@@ -12,8 +12,6 @@
 namespace hb_beamr::driver {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Memory commands moving more than this fall back to the instance thread
 // when it is free, so a scheduler never copies a large memory image.
 constexpr uint64_t kInlineBytes = uint64_t{1} << 20;
@@ -67,11 +65,6 @@ public:
     } else {
       large_.assign(reply.data(), reply.data() + size_);
     }
-  }
-  // A term already encoded (version byte included).
-  void encoded_term(const std::vector<char> &bytes) {
-    compact(bytes);
-    prefixed_ = true;
   }
   // A reply already in the compact encoding (marker byte included).
   void compact(const std::vector<char> &bytes) {
@@ -191,35 +184,24 @@ void FastPath::hand_over(ControlSink &sink) {
       throw std::bad_alloc();
     outermost_.tag.assign(tag.data(), tag.data() + tag.size());
   }
-  Command adopt;
-  adopt.op = Op::adopt;
-  adopt.tag = outermost_.tag;
-  adopt.indirect = outermost_.indirect;
-  adopt.name = outermost_.name;
-  adopt.index = outermost_.index;
-  adopt.reply_to = caller_;
-  if (deadline_)
-    adopt.deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            deadline_->time_since_epoch())
-                            .count();
+  outermost_.caller = caller_;
   // The caller stays monitored (see caller_exited).
   if (monitoring_)
     handed_over_ = HandedOver{outermost_.tag, monitor_};
   monitoring_ = false;
   calls_.clear();
-  deadline_.reset();
   context_ = nullptr;
   caller_ = 0;
-  // {moved, Tag}: Tag is already in external format, version byte first.
-  std::vector<char> reply{static_cast<char>(131), 104, 2, 119, 5};
-  reply.insert(reply.end(), {'m', 'o', 'v', 'e', 'd'});
-  reply.insert(reply.end(), adopt.tag.begin() + 1, adopt.tag.end());
-  shared_.mailbox.hand_over(std::move(adopt));
-  sink.encoded_term(reply);
+  TermBuffer moved;
+  moved.tuple(2).atom("moved").encoded(outermost_.tag);
+  // The call's time limit stays in the session, where the thread finds it.
+  shared_.session.hand_over(std::move(outermost_));
+  outermost_ = HandOver{};
+  sink.term(moved);
 }
 
 bool FastPath::begin_session() {
-  if (!shared_.mailbox.try_borrow())
+  if (!shared_.session.try_borrow())
     return false;
   // The thread is idle, so any call handed to it has ended.
   if (handed_over_) {
@@ -229,7 +211,7 @@ bool FastPath::begin_session() {
   context_ = shared_.context.load();
   if (context_ == nullptr || !context_->suspends_calls()) {
     context_ = nullptr;
-    shared_.mailbox.end_borrow();
+    shared_.session.end_borrow();
     return false;
   }
   caller_ = driver_caller(port_);
@@ -241,10 +223,10 @@ void FastPath::end_session() {
     driver_demonitor_process(port_, &monitor_);
   monitoring_ = false;
   calls_.clear();
-  deadline_.reset();
+  shared_.session.arm_deadline(0); // until Context owns the deadline
   context_ = nullptr;
   caller_ = 0;
-  shared_.mailbox.end_borrow();
+  shared_.session.end_borrow();
 }
 
 void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
@@ -270,10 +252,8 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
     return;
   }
   if (!nested) {
-    const uint64_t limit = command.timeout_ms;
-    context_->set_call_timeout(limit);
-    if (limit > 0)
-      deadline_ = Clock::now() + std::chrono::milliseconds(limit);
+    context_->set_call_timeout(command.timeout_ms);
+    shared_.session.arm_deadline(command.timeout_ms); // until Context owns it
     slices_ = 0;
     outermost_.tag = command.tag; // empty for compact calls
     outermost_.indirect = command.op == Op::indirect_call;
@@ -354,8 +334,8 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
   } else if (progress) {
     reply_results(context_->take_results(), call.signature.get(), sink);
   } else {
-    const bool late = deadline_ && Clock::now() >= *deadline_;
-    reply_call_failure(progress.error(), late, sink);
+    reply_call_failure(progress.error(), shared_.session.past_deadline(),
+                       sink); // late: until Context owns the deadline
   }
   if (calls_.empty())
     end_session();
@@ -372,7 +352,7 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
       return sink.fallback();
     return run_memory_command(*context_, command, sink);
   }
-  if (!shared_.mailbox.try_borrow())
+  if (!shared_.session.try_borrow())
     return sink.fallback();
   Context *context = shared_.context.load();
   bool inline_ok = context != nullptr;
@@ -388,7 +368,7 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
   }
   if (inline_ok)
     run_memory_command(*context, command, sink);
-  shared_.mailbox.end_borrow();
+  shared_.session.end_borrow();
   if (!inline_ok)
     sink.fallback();
 }
@@ -404,7 +384,7 @@ void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
     static const char text[] = "caller exited";
     failure.bytes.assign(text, text + sizeof(text) - 1);
     handed_over_.reset();
-    (void)shared_.mailbox.push(std::move(failure));
+    (void)shared_.session.push(std::move(failure));
     return;
   }
   if (!monitoring_ || driver_compare_monitors(&monitor_, &monitor) != 0)

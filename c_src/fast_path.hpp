@@ -2,7 +2,7 @@
 // erlang:port_control/3, on its scheduler, without the instance thread.
 //
 // A port_control command borrows the instance from its thread while the
-// thread is idle (Mailbox::try_borrow) and runs the call as a suspendable
+// thread is idle (Session::try_borrow) and runs the call as a suspendable
 // call (Context::start_call) for one slice of at most kSlice. The reply says
 // where the call stands:
 //
@@ -114,9 +114,8 @@ private:
   ErlDrvTermData caller_ = 0;
   ErlDrvMonitor monitor_{};
   bool monitoring_ = false;
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
   // The top-level call, as needed to hand it over, and its slices so far.
-  Command outermost_;
+  HandOver outermost_;
   int slices_ = 0;
   uint64_t handovers_ = 0; // numbers the tags of handed-over compact calls
   // A call handed over to the thread whose caller is still monitored: if

@@ -51,54 +51,10 @@
 #include "hb_beamr/context.hpp"
 #include "hb_beamr/result.hpp"
 #include "hb_beamr/types.hpp"
+#include "term_buffer.hpp"
 #include "wire.hpp"
 
 namespace hb_beamr::driver {
-
-/// The caller's correlation term in external format, version byte included,
-/// ready for ERL_DRV_EXT2TERM.
-using Tag = std::vector<char>;
-
-/// The tag used when a command is too malformed to read its own: 'undefined'.
-Tag undefined_tag();
-
-/// A growing buffer of one term in external format (RAII over ei_x_buff).
-/// Encoding failures (only allocation can fail) are sticky: check ok() once
-/// at the end. Move-only.
-class TermBuffer {
-public:
-  TermBuffer();
-  ~TermBuffer();
-  TermBuffer(TermBuffer &&other) noexcept;
-  TermBuffer &operator=(TermBuffer &&) = delete;
-  TermBuffer(const TermBuffer &) = delete;
-  TermBuffer &operator=(const TermBuffer &) = delete;
-
-  TermBuffer &tuple(int arity);
-  /// A list header for `length` elements; call nil() after them (length 0
-  /// needs only nil()).
-  TermBuffer &list(int length);
-  TermBuffer &nil();
-  TermBuffer &atom(const char *name);
-  TermBuffer &binary(const void *data, size_t length);
-  TermBuffer &binary(std::string_view text) {
-    return binary(text.data(), text.size());
-  }
-  /// An Erlang string (a list of bytes).
-  TermBuffer &string(std::string_view text);
-  TermBuffer &integer(int64_t value);
-  TermBuffer &uinteger(uint64_t value);
-  TermBuffer &real(double value);
-
-  bool ok() const { return ok_; }
-  const char *data() const { return buffer_.buff; }
-  size_t size() const { return static_cast<size_t>(buffer_.index); }
-
-private:
-  TermBuffer &check(int rc);
-  ei_x_buff buffer_;
-  bool ok_ = true;
-};
 
 /// An argument or import result as sent by Erlang, before it is checked
 /// against a signature.
@@ -133,9 +89,6 @@ enum class Op {
   deserialize,
   info,
   ping,
-  /// Never on the wire: the fast path hands a long call over to the
-  /// instance thread (see fast_path.hpp).
-  adopt,
 };
 
 /// One decoded command. Only the fields of its op are meaningful.
@@ -153,12 +106,9 @@ struct Command {
   std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
                               ///< import_error message
   /// ErlDrvTermData of the process to answer, if not the port's owner: the
-  /// caller of an adopted call, or the sender of a command sent straight to
-  /// the port (a call nested in an adopted call's import).
+  /// sender of a command sent straight to the port (a call nested in a
+  /// handed-over call's import).
   uint64_t reply_to = 0;
-  // adopt only:
-  bool indirect = false;   ///< the adopted call is an indirect_call
-  int64_t deadline_ns = 0; ///< steady_clock deadline, 0 = none
 };
 
 /// Decodes one command. On failure returns false; `out.tag` then holds the
