@@ -77,10 +77,11 @@ bool read_values(const unsigned char *p, size_t len,
 
 } // namespace
 
-bool decode_compact_call(const char *buf, size_t len, Command &out) {
+bool decode_compact_call(const char *buf, size_t len, Command &command) {
   const auto *p = reinterpret_cast<const unsigned char *>(buf);
   if (len < 9)
     return false;
+  cmd::Call &out = command.request.emplace<cmd::Call>();
   out.timeout_ms = read_be64(p + 1);
   if (out.timeout_ms > wire::kMaxTimeoutMs)
     out.timeout_ms = 0;
@@ -90,16 +91,15 @@ bool decode_compact_call(const char *buf, size_t len, Command &out) {
     const size_t name_len = read_be32(p + 9);
     if (name_len > len - 13)
       return false;
-    out.op = Op::call;
     out.name.assign(buf + 13, name_len);
-    return read_values(p + 13 + name_len, len - 13 - name_len, out.values);
+    return read_values(p + 13 + name_len, len - 13 - name_len, out.args);
   }
   if (p[0] == wire::byte(wire::CompactCode::indirect)) {
     if (len < 17)
       return false;
-    out.op = Op::indirect_call;
+    out.indirect = true;
     out.index = read_be64(p + 9);
-    return read_values(p + 17, len - 17, out.values);
+    return read_values(p + 17, len - 17, out.args);
   }
   return false;
 }
@@ -149,18 +149,19 @@ void encode_compact_import(std::vector<char> &out, uint32_t index,
   put_values(out, args, types);
 }
 
-bool decode_compact_answer(const char *buf, size_t len, Command &out) {
+bool decode_compact_answer(const char *buf, size_t len, Command &command) {
   if (!is_compact_answer(buf, len))
     return false;
   if (static_cast<unsigned char>(buf[0]) ==
       wire::byte(wire::CompactCode::reject)) {
-    out.op = Op::import_error;
-    out.bytes.assign(buf + 1, buf + len);
+    cmd::ImportAnswer &out = command.request.emplace<cmd::ImportAnswer>();
+    out.trap = true;
+    out.message.assign(buf + 1, buf + len);
     return true;
   }
-  out.op = Op::import_response;
+  cmd::ImportAnswer &out = command.request.emplace<cmd::ImportAnswer>();
   return read_values(reinterpret_cast<const unsigned char *>(buf) + 1, len - 1,
-                     out.values);
+                     out.results);
 }
 
 } // namespace hb_beamr::driver

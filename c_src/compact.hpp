@@ -38,9 +38,9 @@ inline bool is_compact(const char *buf, size_t len) {
          first == wire::byte(wire::CompactCode::indirect);
 }
 
-/// Decodes a compact call into `out` (op, name or index, timeout_ms,
-/// values). False if malformed; never reads outside [buf, buf + len).
-bool decode_compact_call(const char *buf, size_t len, Command &out);
+/// Decodes a compact call into `command`'s request (a cmd::Call; the tag is
+/// left empty). False if malformed; never reads outside [buf, buf + len).
+bool decode_compact_call(const char *buf, size_t len, Command &command);
 
 /// Appends <<ReplyMarker::results, Values>> for `types.size()` values.
 void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
@@ -58,8 +58,8 @@ inline bool is_compact_answer(const char *buf, size_t len) {
          first == wire::byte(wire::CompactCode::reject);
 }
 
-/// Decodes a compact answer into `out` (import_response with values, or
-/// import_error with the message in bytes). False if malformed.
-bool decode_compact_answer(const char *buf, size_t len, Command &out);
+/// Decodes a compact answer into `command`'s request (a cmd::ImportAnswer).
+/// False if malformed.
+bool decode_compact_answer(const char *buf, size_t len, Command &command);
 
 } // namespace hb_beamr::driver

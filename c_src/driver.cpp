@@ -111,11 +111,11 @@ void drv_output(ErlDrvData handle, char *buf, ErlDrvSizeT len) {
       link.send(command.tag, term);
       return;
     }
-    if (command.op == Op::info) {
+    if (command.as<cmd::Info>()) {
       reply_info(link, command.tag);
       return;
     }
-    if (command.op == Op::ping) {
+    if (command.as<cmd::Ping>()) {
       TermBuffer term;
       term.atom("pong");
       link.send(command.tag, term);

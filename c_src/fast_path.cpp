@@ -39,6 +39,21 @@ uint64_t total(std::atomic<uint64_t> CounterShard::*field) {
 constexpr char kDataMarker = static_cast<char>(wire::ReplyMarker::data);
 constexpr char kTermMarker = static_cast<char>(wire::ReplyMarker::term);
 
+// How many bytes a memory command copies.
+uint64_t moved_bytes(const Context &context, const Request &request) {
+  if (const auto *read = std::get_if<cmd::Read>(&request))
+    return read->length;
+  if (const auto *write = std::get_if<cmd::Write>(&request))
+    return write->data.size();
+  if (const auto *image = std::get_if<cmd::Deserialize>(&request))
+    return image->data.size();
+  if (std::holds_alternative<cmd::Serialize>(request)) {
+    const Result<uint64_t> size = context.memory_size();
+    return size ? size.value() : 0;
+  }
+  return 0;
+}
+
 } // namespace
 
 // Collects the one reply of a port_control command and hands it to ERTS.
@@ -234,7 +249,8 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   const bool compact = is_compact(buf, len);
   const bool decoded = compact ? decode_compact_call(buf, len, command)
                                : decode_command(buf, len, command);
-  if (!decoded || (command.op != Op::call && command.op != Op::indirect_call))
+  const cmd::Call *call = command.as<cmd::Call>();
+  if (!decoded || call == nullptr)
     return reply_error(sink, "badarg");
   const bool nested = !calls_.empty();
   if (nested) {
@@ -246,25 +262,25 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   }
   CallSignature signature;
   std::vector<wasm_val_t> args;
-  if (!prepare_call(*context_, command, signature, args, sink)) {
+  if (!prepare_call(*context_, *call, signature, args, sink)) {
     if (!nested)
       end_session();
     return;
   }
   if (!nested) {
-    context_->set_call_timeout(command.timeout_ms);
-    shared_.session.arm_deadline(command.timeout_ms); // until Context owns it
+    context_->set_call_timeout(call->timeout_ms);
+    shared_.session.arm_deadline(call->timeout_ms); // until Context owns it
     slices_ = 0;
     outermost_.tag = command.tag; // empty for compact calls
-    outermost_.indirect = command.op == Op::indirect_call;
-    outermost_.name = command.name;
-    outermost_.index = command.index;
+    outermost_.indirect = call->indirect;
+    outermost_.name = call->name;
+    outermost_.index = call->index;
   }
   calls_.push_back(Call{std::move(signature), compact});
   my_counters().started.fetch_add(1, std::memory_order_relaxed);
-  settle(command.op == Op::indirect_call
-             ? context_->start_call_indirect(command.index, args, kSlice)
-             : context_->start_call(command.name, args, kSlice),
+  settle(call->indirect
+             ? context_->start_call_indirect(call->index, args, kSlice)
+             : context_->start_call(call->name, args, kSlice),
          sink);
 }
 
@@ -273,14 +289,14 @@ void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
   const bool decoded = is_compact_answer(buf, len)
                            ? decode_compact_answer(buf, len, command)
                            : decode_command(buf, len, command);
-  if (!decoded ||
-      (command.op != Op::import_response && command.op != Op::import_error))
+  const cmd::ImportAnswer *answer = command.as<cmd::ImportAnswer>();
+  if (!decoded || answer == nullptr)
     return reply_error(sink, "badarg");
   if (!is_session_caller() || !context_->pending_import())
     return reply_error(sink, "no_pending_import");
   const ImportRequest request = *context_->pending_import();
   std::vector<wasm_val_t> results;
-  Status answered = import_answer(command, *request.import, results);
+  Status answered = import_answer(*answer, *request.import, results);
   if (answered)
     answered = context_->resolve_import(results);
   if (!answered)
@@ -343,31 +359,24 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
 
 void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
   Command command;
-  if (!decode_command(buf, len, command) || !is_memory_command(command.op))
+  if (!decode_command(buf, len, command) || !is_memory_command(command.request))
     return reply_error(sink, "badarg");
   if (!calls_.empty()) {
     // While a call waits for an import, memory is anybody's; while one
     // computes, the command waits for it on the thread.
     if (!context_->pending_import())
       return sink.fallback();
-    return run_memory_command(*context_, command, sink);
+    return run_memory_command(*context_, command.request, sink);
   }
   if (!shared_.session.try_borrow())
     return sink.fallback();
   Context *context = shared_.context.load();
   bool inline_ok = context != nullptr;
   if (inline_ok) {
-    uint64_t bytes = command.bytes.size();
-    if (command.op == Op::read)
-      bytes = command.length;
-    if (command.op == Op::serialize) {
-      Result<uint64_t> size = context->memory_size();
-      bytes = size ? size.value() : 0;
-    }
-    inline_ok = bytes <= kInlineBytes;
+    inline_ok = moved_bytes(*context, command.request) <= kInlineBytes;
   }
   if (inline_ok)
-    run_memory_command(*context, command, sink);
+    run_memory_command(*context, command.request, sink);
   shared_.session.end_borrow();
   if (!inline_ok)
     sink.fallback();
@@ -379,10 +388,10 @@ void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
     // Nobody will answer the handed-over call's imports: fail the one it
     // waits for (or will wait for), which unwinds it.
     Command failure;
-    failure.op = Op::import_error;
     failure.tag = handed_over_->tag;
-    static const char text[] = "caller exited";
-    failure.bytes.assign(text, text + sizeof(text) - 1);
+    cmd::ImportAnswer &trap = failure.request.emplace<cmd::ImportAnswer>();
+    trap.trap = true;
+    trap.message = "caller exited";
     handed_over_.reset();
     (void)shared_.session.push(std::move(failure));
     return;

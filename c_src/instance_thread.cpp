@@ -119,8 +119,8 @@ std::unique_ptr<InstanceThread> InstanceThread::create(ErlDrvTermData port,
 
 bool InstanceThread::start_thread(const Command &first) {
   uint64_t stack = kDefaultStackBytes;
-  if (first.op == Op::init) {
-    const uint64_t wasm_stack = first.options.max_stack_bytes;
+  if (const auto *init = first.as<cmd::Init>()) {
+    const uint64_t wasm_stack = init->options.max_stack_bytes;
     if (wasm_stack > kMaxWasmStackBytes) {
       TermBuffer term;
       encode_core_error(
@@ -164,8 +164,9 @@ bool InstanceThread::start_thread(const Command &first) {
 void InstanceThread::post(Command &&command) {
   if (!started_ && !stopped_ && !start_thread(command))
     return;
-  if (started_ && command.op == Op::init &&
-      command.options.max_stack_bytes > stack_bytes_ - kHostStackBytes) {
+  const auto *init = command.as<cmd::Init>();
+  if (started_ && init != nullptr &&
+      init->options.max_stack_bytes > stack_bytes_ - kHostStackBytes) {
     // The thread's stack is fixed: it would not hold this much WebAssembly.
     TermBuffer term;
     encode_core_error(

@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <ei.h>
@@ -75,40 +76,76 @@ struct Value {
   double real = 0;
 };
 
-enum class Op {
-  init,
-  compile,
-  call,
-  indirect_call,
-  import_response,
-  import_error,
-  size,
-  read,
-  write,
-  serialize,
-  deserialize,
-  info,
-  ping,
+/// The commands, one struct each; see the file comment for their terms.
+namespace cmd {
+/// {init, Tag, Wasm, wasm | aot[, Options]}
+struct Init {
+  std::vector<uint8_t> wasm;
+  bool precompiled = false; ///< mode aot
+  ContextOptions options;
 };
+/// {compile, Tag, Wasm}
+struct Compile {
+  std::vector<uint8_t> wasm;
+};
+/// {call, Tag, Name, Args[, Timeout]} or {indirect_call, Tag, Index, ...}
+struct Call {
+  bool indirect = false;
+  std::string name;   ///< the export called, unless indirect
+  uint64_t index = 0; ///< the table index called, if indirect
+  std::vector<Value> args;
+  /// Time limit in milliseconds, 0 = none (so are limits above
+  /// wire::kMaxTimeoutMs).
+  uint64_t timeout_ms = 0;
+};
+/// {import_response, Tag, Results} or {import_error, Tag, Message}
+struct ImportAnswer {
+  bool trap = false;          ///< import_error: the import traps
+  std::vector<Value> results; ///< import_response's results
+  std::string message;        ///< import_error's message
+};
+/// {size, Tag}
+struct Size {};
+/// {read, Tag, Offset, Length}
+struct Read {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+/// {write, Tag, Offset, Data}
+struct Write {
+  uint64_t offset = 0;
+  std::vector<uint8_t> data;
+};
+/// {serialize, Tag}
+struct Serialize {};
+/// {deserialize, Tag, Data}
+struct Deserialize {
+  std::vector<uint8_t> data;
+};
+/// {info, Tag}
+struct Info {};
+/// {ping, Tag}
+struct Ping {};
+} // namespace cmd
 
-/// One decoded command. Only the fields of its op are meaningful.
+/// What a command asks for. Info first: the cheapest to default-construct.
+using Request = std::variant<cmd::Info, cmd::Ping, cmd::Init, cmd::Compile,
+                             cmd::Call, cmd::ImportAnswer, cmd::Size, cmd::Read,
+                             cmd::Write, cmd::Serialize, cmd::Deserialize>;
+
+/// One decoded command: its request, and whom to answer.
 struct Command {
-  Op op = Op::info;
   Tag tag;
-  bool precompiled = false;  ///< init: mode aot
-  std::string name;          ///< call: export name
-  uint64_t index = 0;        ///< indirect_call: table index; read/write: offset
-  uint64_t length = 0;       ///< read: byte count
-  uint64_t timeout_ms = 0;   ///< call, indirect_call: time limit, 0 = none
-                             ///< (so are limits above wire::kMaxTimeoutMs)
-  ContextOptions options;    ///< init: limits and modes
-  std::vector<Value> values; ///< call args / import results
-  std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
-                              ///< import_error message
+  Request request;
   /// ErlDrvTermData of the process to answer, if not the port's owner: the
   /// sender of a command sent straight to the port (a call nested in a
   /// handed-over call's import).
   uint64_t reply_to = 0;
+
+  /// The request if it is a `T`, else null.
+  template <typename T> T *as() { return std::get_if<T>(&request); }
+  /// The same, read-only.
+  template <typename T> const T *as() const { return std::get_if<T>(&request); }
 };
 
 /// Decodes one command. On failure returns false; `out.tag` then holds the

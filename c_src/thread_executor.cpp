@@ -119,34 +119,29 @@ private:
   }
 
   void handle(Command &command) {
-    switch (command.op) {
-    case Op::init: return do_init(command);
-    case Op::compile: return do_compile(command);
-    case Op::call:
-    case Op::indirect_call: return do_call(command);
-    case Op::import_response:
-    case Op::import_error:
+    const Tag &tag = command.tag;
+    if (auto *init = command.as<cmd::Init>())
+      return do_init(tag, *init);
+    if (auto *compile = command.as<cmd::Compile>())
+      return do_compile(tag, *compile);
+    if (auto *call = command.as<cmd::Call>())
+      return do_call(command, *call);
+    if (command.as<cmd::ImportAnswer>()) {
       // Late news for a call handed over by the fast path, which has ended
       // since: nobody waits for a reply.
-      if (calls_.is_ended_hand_over(command.tag))
+      if (calls_.is_ended_hand_over(tag))
         return;
       // No import is waiting for this (a waiting import takes its own
-      // answers in await_answer).
-      return reply_error(command.tag, "no_pending_import");
-    case Op::size:
-    case Op::read:
-    case Op::write:
-    case Op::serialize:
-    case Op::deserialize: {
-      if (!require_instance(command.tag))
+      // answers in serve_until_answer).
+      return reply_error(tag, "no_pending_import");
+    }
+    if (is_memory_command(command.request)) {
+      if (!require_instance(tag))
         return;
-      TagSink sink = sink_for(command.tag);
-      return run_memory_command(*context_, command, sink);
+      TagSink sink = sink_for(tag);
+      return run_memory_command(*context_, command.request, sink);
     }
-    case Op::info:
-    case Op::ping: return reply_error(command.tag, "badarg"); // driver's job
-    }
-    reply_error(command.tag, "badarg");
+    reply_error(tag, "badarg"); // info and ping: the driver's job
   }
 
   bool require_instance(const Tag &tag) {
@@ -156,20 +151,19 @@ private:
     return false;
   }
 
-  void do_init(Command &command) {
+  void do_init(const Tag &tag, cmd::Init &init) {
     if (context_)
-      return reply_error(command.tag, "already_initialized");
-    std::unique_ptr<Context> context = Context::create(command.options);
+      return reply_error(tag, "already_initialized");
+    std::unique_ptr<Context> context = Context::create(init.options);
     if (!context)
-      return reply_error(command.tag, "enomem");
+      return reply_error(tag, "enomem");
     const Status loaded =
-        command.precompiled
-            ? context->load_precompiled(command.bytes.data(),
-                                        command.bytes.size())
-            : context->load(command.bytes.data(), command.bytes.size());
-    command.bytes = {};
+        init.precompiled
+            ? context->load_precompiled(init.wasm.data(), init.wasm.size())
+            : context->load(init.wasm.data(), init.wasm.size());
+    init.wasm = {};
     if (!loaded)
-      return reply_core_error(command.tag, loaded.error());
+      return reply_core_error(tag, loaded.error());
     // From here on, stopping the port interrupts the start function.
     Context *raw = context.get();
     set_context(std::move(context));
@@ -181,50 +175,49 @@ private:
       made = raw->instantiate_suspending();
     } else {
       // Imports called by a start function go to the init's caller.
-      calls_.push(command.tag, kOwner);
+      calls_.push(tag, kOwner);
       made = raw->instantiate(
           [this](HostCall &call) { return on_import(call); }, {});
       calls_.pop();
     }
     if (!made) {
       set_context(nullptr);
-      return reply_core_error(command.tag, made.error());
+      return reply_core_error(tag, made.error());
     }
     TermBuffer term;
     term.tuple(3).atom("ok");
     encode_externs(term, context_->imports(), true);
     encode_externs(term, context_->exports(), false);
-    sink_for(command.tag).term(term);
+    sink_for(tag).term(term);
   }
 
-  void do_compile(Command &command) {
+  void do_compile(const Tag &tag, const cmd::Compile &compile) {
     std::unique_ptr<Context> context = Context::create();
     if (!context)
-      return reply_error(command.tag, "enomem");
+      return reply_error(tag, "enomem");
     const Status loaded =
-        context->load(command.bytes.data(), command.bytes.size());
+        context->load(compile.wasm.data(), compile.wasm.size());
     if (!loaded)
-      return reply_core_error(command.tag, loaded.error());
+      return reply_core_error(tag, loaded.error());
     Result<std::vector<uint8_t>> compiled = context->serialize_module();
     if (!compiled)
-      return reply_core_error(command.tag, compiled.error());
-    sink_for(command.tag)
-        .ok_binary(compiled.value().data(), compiled.value().size());
+      return reply_core_error(tag, compiled.error());
+    sink_for(tag).ok_binary(compiled.value().data(), compiled.value().size());
   }
 
-  void do_call(Command &command) {
+  void do_call(const Command &command, const cmd::Call &call) {
     if (!require_instance(command.tag))
       return;
     TagSink early = sink_for(command.tag);
     CallSignature signature;
     std::vector<wasm_val_t> args;
-    if (!prepare_call(*context_, command, signature, args, early))
+    if (!prepare_call(*context_, call, signature, args, early))
       return;
     // Only an outermost call's time limit counts; nested calls run within it.
     const bool outermost = calls_.empty();
     if (outermost) {
-      context_->set_call_timeout(command.timeout_ms);
-      shared_.session.arm_deadline(command.timeout_ms); // until Context owns it
+      context_->set_call_timeout(call.timeout_ms);
+      shared_.session.arm_deadline(call.timeout_ms); // until Context owns it
     }
     const Receiver to =
         command.reply_to != 0 ? command.reply_to : calls_.receiver(command.tag);
@@ -233,15 +226,15 @@ private:
     std::vector<wasm_val_t> results;
     Status called;
     if (context_->suspends_calls())
-      called = drive(
-          command.op == Op::indirect_call
-              ? context_->start_call_indirect(command.index, args, kNoYield)
-              : context_->start_call(command.name, args, kNoYield),
-          results);
-    else if (command.op == Op::indirect_call)
-      called = context_->call_indirect(command.index, args, results);
+      called =
+          drive(call.indirect
+                    ? context_->start_call_indirect(call.index, args, kNoYield)
+                    : context_->start_call(call.name, args, kNoYield),
+                results);
+    else if (call.indirect)
+      called = context_->call_indirect(call.index, args, results);
     else
-      called = context_->call(command.name, args, results);
+      called = context_->call(call.name, args, results);
     calls_.pop();
     finish_call(called, results, signature, TagSink(*this, command.tag, to));
   }
@@ -351,7 +344,7 @@ private:
                             import.module + "." + import.name +
                             " was answered");
     }
-    return import_answer(*answer, import, results);
+    return import_answer(*answer->as<cmd::ImportAnswer>(), import, results);
   }
 
   // The loop that runs while the innermost call (`tag`) waits for its
@@ -363,8 +356,7 @@ private:
       std::optional<Command> command = next_while_waiting(tag);
       if (!command)
         return std::nullopt;
-      const bool answer =
-          command->op == Op::import_response || command->op == Op::import_error;
+      const bool answer = command->as<cmd::ImportAnswer>() != nullptr;
       if (answer && command->tag == tag)
         return command;
       if (answer && calls_.is_outer(command->tag)) {
@@ -374,8 +366,7 @@ private:
       // During a handed-over call only its own caller nests calls (it sends
       // them straight to the port); any other process's call waits for the
       // handed-over call to end, as it would have waited for its caller.
-      const bool call =
-          command->op == Op::call || command->op == Op::indirect_call;
+      const bool call = command->as<cmd::Call>() != nullptr;
       const std::optional<Receiver> owner_of_call = calls_.handed_over_caller();
       if (call && owner_of_call && command->reply_to != *owner_of_call) {
         held_.push_back(std::move(*command));

@@ -11,7 +11,7 @@ Tag tag(char c) { return Tag{static_cast<char>(131), 'a', c}; }
 
 Command answer_for(const Tag &t) {
   Command c;
-  c.op = Op::import_response;
+  c.request = cmd::ImportAnswer{};
   c.tag = t;
   return c;
 }

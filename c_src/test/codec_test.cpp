@@ -46,20 +46,23 @@ TEST(Compact, DecodesACallWithItsValues) {
   ASSERT_TRUE(is_compact(buf.data(), buf.size()));
   Command c;
   ASSERT_TRUE(decode_compact_call(buf.data(), buf.size(), c));
-  EXPECT_EQ(c.op, Op::call);
-  EXPECT_EQ(c.name, "fac");
-  EXPECT_EQ(c.timeout_ms, 250u);
-  ASSERT_EQ(c.values.size(), 2u);
-  EXPECT_EQ(c.values[0].kind, Value::Kind::integer);
-  EXPECT_EQ(c.values[0].i, -3);
-  EXPECT_EQ(c.values[1].kind, Value::Kind::nan);
+  const cmd::Call *call = c.as<cmd::Call>();
+  ASSERT_NE(call, nullptr);
+  EXPECT_FALSE(call->indirect);
+  EXPECT_EQ(call->name, "fac");
+  EXPECT_EQ(call->timeout_ms, 250u);
+  ASSERT_EQ(call->args.size(), 2u);
+  EXPECT_EQ(call->args[0].kind, Value::Kind::integer);
+  EXPECT_EQ(call->args[0].i, -3);
+  EXPECT_EQ(call->args[1].kind, Value::Kind::nan);
 }
 
 TEST(Compact, TimeoutsBeyondTheLimitMeanNone) {
   std::vector<char> buf = compact_call("f", wire::kMaxTimeoutMs + 1);
   Command c;
   ASSERT_TRUE(decode_compact_call(buf.data(), buf.size(), c));
-  EXPECT_EQ(c.timeout_ms, 0u);
+  ASSERT_NE(c.as<cmd::Call>(), nullptr);
+  EXPECT_EQ(c.as<cmd::Call>()->timeout_ms, 0u);
 }
 
 TEST(Compact, RefusesTruncatedOrUnknownInput) {
@@ -80,15 +83,18 @@ TEST(Compact, DecodesBothKindsOfAnswer) {
       static_cast<char>(wire::byte(wire::CompactCode::reject)), 'n', 'o'};
   Command c;
   ASSERT_TRUE(decode_compact_answer(reject, sizeof reject, c));
-  EXPECT_EQ(c.op, Op::import_error);
-  EXPECT_EQ(std::string(c.bytes.begin(), c.bytes.end()), "no");
+  ASSERT_NE(c.as<cmd::ImportAnswer>(), nullptr);
+  EXPECT_TRUE(c.as<cmd::ImportAnswer>()->trap);
+  EXPECT_EQ(c.as<cmd::ImportAnswer>()->message, "no");
   std::vector<char> ok{
       static_cast<char>(wire::byte(wire::CompactCode::answer))};
   append(ok, value(wire::ValueCode::real, 0));
   ASSERT_TRUE(decode_compact_answer(ok.data(), ok.size(), c));
-  EXPECT_EQ(c.op, Op::import_response);
-  ASSERT_EQ(c.values.size(), 1u);
-  EXPECT_EQ(c.values[0].kind, Value::Kind::real);
+  const cmd::ImportAnswer *answer = c.as<cmd::ImportAnswer>();
+  ASSERT_NE(answer, nullptr);
+  EXPECT_FALSE(answer->trap);
+  ASSERT_EQ(answer->results.size(), 1u);
+  EXPECT_EQ(answer->results[0].kind, Value::Kind::real);
 }
 
 TEST(Compact, EncodesResultsBehindTheirMarker) {
@@ -120,11 +126,12 @@ TEST(Terms, DecodesACallAndItsTag) {
   ASSERT_TRUE(t.ok());
   Command c;
   ASSERT_TRUE(decode_command(t.data(), t.size(), c));
-  EXPECT_EQ(c.op, Op::call);
-  EXPECT_EQ(c.name, "fac");
-  EXPECT_EQ(c.timeout_ms, 0u);
-  ASSERT_EQ(c.values.size(), 1u);
-  EXPECT_EQ(c.values[0].kind, Value::Kind::real);
+  const cmd::Call *call = c.as<cmd::Call>();
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->name, "fac");
+  EXPECT_EQ(call->timeout_ms, 0u);
+  ASSERT_EQ(call->args.size(), 1u);
+  EXPECT_EQ(call->args[0].kind, Value::Kind::real);
   TermBuffer expected;
   expected.atom("t1");
   EXPECT_EQ(c.tag, Tag(expected.data(), expected.data() + expected.size()));
