@@ -181,7 +181,7 @@ ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
 }
 
 bool FastPath::is_session_caller() const {
-  return !calls_.empty() && driver_caller(port_) == caller_;
+  return !calls_.empty() && driver_caller(port_) == shared_.session.borrower();
 }
 
 void FastPath::hand_over(ControlSink &sink) {
@@ -199,14 +199,11 @@ void FastPath::hand_over(ControlSink &sink) {
       throw std::bad_alloc();
     outermost_.tag.assign(tag.data(), tag.data() + tag.size());
   }
-  outermost_.caller = caller_;
+  outermost_.caller = shared_.session.borrower();
   // The caller stays monitored (see caller_exited).
-  if (monitoring_)
-    handed_over_ = HandedOver{outermost_.tag, monitor_};
-  monitoring_ = false;
+  shared_.session.watch_handed_over(outermost_.tag);
   calls_.clear();
   context_ = nullptr;
-  caller_ = 0;
   TermBuffer moved;
   moved.tuple(2).atom("moved").encoded(outermost_.tag);
   // The call's time limit stays in the session, where the thread finds it.
@@ -219,28 +216,22 @@ bool FastPath::begin_session() {
   if (!shared_.session.try_borrow())
     return false;
   // The thread is idle, so any call handed to it has ended.
-  if (handed_over_) {
-    driver_demonitor_process(port_, &handed_over_->monitor);
-    handed_over_.reset();
-  }
+  shared_.session.forget_handed_over(port_);
   context_ = shared_.context.load();
   if (context_ == nullptr || !context_->suspends_calls()) {
     context_ = nullptr;
     shared_.session.end_borrow();
     return false;
   }
-  caller_ = driver_caller(port_);
+  shared_.session.lend_to(driver_caller(port_));
   return true;
 }
 
 void FastPath::end_session() {
-  if (monitoring_)
-    driver_demonitor_process(port_, &monitor_);
-  monitoring_ = false;
+  shared_.session.forget_borrower(port_);
   calls_.clear();
   shared_.session.arm_deadline(0); // until Context owns the deadline
   context_ = nullptr;
-  caller_ = 0;
   shared_.session.end_borrow();
 }
 
@@ -314,8 +305,7 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
   if (progress && progress.value() != CallProgress::finished) {
     // The call outlives this port_control: if its caller dies meanwhile,
     // the call must not keep the instance.
-    if (!monitoring_)
-      monitoring_ = driver_monitor_process(port_, caller_, &monitor_) == 0;
+    shared_.session.watch_borrower(port_);
     if (progress.value() == CallProgress::yielded) {
       if (calls_.size() == 1 && ++slices_ >= kInlineSlices)
         return hand_over(sink);
@@ -383,30 +373,26 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
 }
 
 void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
-  if (handed_over_ &&
-      driver_compare_monitors(&handed_over_->monitor, &monitor) == 0) {
+  Tag tag;
+  switch (shared_.session.caller_exited(monitor, tag)) {
+  case Session::Exit::unrelated: return;
+  case Session::Exit::borrower: return stop();
+  case Session::Exit::handed_over: {
     // Nobody will answer the handed-over call's imports: fail the one it
     // waits for (or will wait for), which unwinds it.
     Command failure;
-    failure.tag = handed_over_->tag;
+    failure.tag = std::move(tag);
     cmd::ImportAnswer &trap = failure.request.emplace<cmd::ImportAnswer>();
     trap.trap = true;
     trap.message = "caller exited";
-    handed_over_.reset();
     (void)shared_.session.push(std::move(failure));
     return;
   }
-  if (!monitoring_ || driver_compare_monitors(&monitor_, &monitor) != 0)
-    return;
-  monitoring_ = false;
-  stop();
+  }
 }
 
 void FastPath::stop() {
-  if (handed_over_) {
-    driver_demonitor_process(port_, &handed_over_->monitor);
-    handed_over_.reset();
-  }
+  shared_.session.forget_handed_over(port_);
   if (calls_.empty())
     return;
   context_->abandon_calls();

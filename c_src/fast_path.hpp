@@ -111,20 +111,10 @@ private:
     bool compact;
   };
   std::vector<Call> calls_;
-  ErlDrvTermData caller_ = 0;
-  ErlDrvMonitor monitor_{};
-  bool monitoring_ = false;
   // The top-level call, as needed to hand it over, and its slices so far.
   HandOver outermost_;
   int slices_ = 0;
   uint64_t handovers_ = 0; // numbers the tags of handed-over compact calls
-  // A call handed over to the thread whose caller is still monitored: if
-  // the caller dies, the call's import fails instead of waiting forever.
-  struct HandedOver {
-    Tag tag;
-    ErlDrvMonitor monitor;
-  };
-  std::optional<HandedOver> handed_over_;
 };
 
 /// Calls started on the fast path, and commands it handed to the thread

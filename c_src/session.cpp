@@ -65,4 +65,46 @@ bool Session::close() {
   return held_;
 }
 
+void Session::watch_borrower(ErlDrvPort port) {
+  if (borrower_monitor_)
+    return;
+  ErlDrvMonitor monitor;
+  if (driver_monitor_process(port, caller_, &monitor) == 0)
+    borrower_monitor_ = monitor;
+}
+
+void Session::forget_borrower(ErlDrvPort port) {
+  if (borrower_monitor_)
+    driver_demonitor_process(port, &*borrower_monitor_);
+  borrower_monitor_.reset();
+  caller_ = 0;
+}
+
+void Session::watch_handed_over(const Tag &tag) {
+  if (borrower_monitor_)
+    handed_over_ = HandedOverWatch{tag, *borrower_monitor_};
+  borrower_monitor_.reset();
+  caller_ = 0;
+}
+
+void Session::forget_handed_over(ErlDrvPort port) {
+  if (handed_over_)
+    driver_demonitor_process(port, &handed_over_->monitor);
+  handed_over_.reset();
+}
+
+Session::Exit Session::caller_exited(const ErlDrvMonitor &monitor, Tag &tag) {
+  if (handed_over_ &&
+      driver_compare_monitors(&handed_over_->monitor, &monitor) == 0) {
+    tag = std::move(handed_over_->tag);
+    handed_over_.reset();
+    return Exit::handed_over;
+  }
+  if (!borrower_monitor_ ||
+      driver_compare_monitors(&*borrower_monitor_, &monitor) != 0)
+    return Exit::unrelated;
+  borrower_monitor_.reset();
+  return Exit::borrower;
+}
+
 } // namespace hb_beamr::driver

@@ -10,6 +10,9 @@
 //   - the hold: between taking a message and its final reply the thread
 //     holds the instance (also while a call waits for an import), so the
 //     fast path falls back;
+//   - the callers' monitors: the fast path's borrower while its call
+//     outlives a port_control, and the caller of a handed-over call, whose
+//     death must not leave the instance busy or waiting;
 //   - the call's time limit (until Context owns it, see below).
 //
 // Thread-safe. The nesting rules inside a held instance (who may call from
@@ -74,6 +77,33 @@ public:
   /// held the instance (e.g. was running WebAssembly) at that moment.
   bool close();
 
+  // ---- The fast path's caller: port callbacks only ----------------------
+  // The VM never runs two callbacks of one port at once, so these need no
+  // lock; the thread never touches them.
+  /// `caller` has borrowed the instance for its call (after try_borrow()).
+  void lend_to(ErlDrvTermData caller) { caller_ = caller; }
+  /// The process whose call holds the borrow (0: none).
+  ErlDrvTermData borrower() const { return caller_; }
+  /// Monitors the borrower, once: a call that outlives its port_control
+  /// must not keep the instance when its caller dies.
+  void watch_borrower(ErlDrvPort port);
+  /// The borrow has ended: stops watching its caller.
+  void forget_borrower(ErlDrvPort port);
+  /// The borrowed call is handed over as `tag`: its caller stays watched, so
+  /// that its death fails the call's import instead of leaving it waiting.
+  void watch_handed_over(const Tag &tag);
+  /// Stops watching a handed-over call's caller (the thread has ended the
+  /// call, or the port stops).
+  void forget_handed_over(ErlDrvPort port);
+  /// What the exit of a monitored process means.
+  enum class Exit {
+    unrelated,   ///< not a caller watched now
+    borrower,    ///< the caller of the borrowed call: abandon it
+    handed_over, ///< the caller of a handed-over call (tag in `tag`)
+  };
+  /// Matches `monitor` against the watched callers, and stops watching it.
+  Exit caller_exited(const ErlDrvMonitor &monitor, Tag &tag);
+
   // ---- Time limit: remove once Context owns the deadline ----------------
   // Only the executor holding the instance (borrow or hold) touches these;
   // the hand-over between them passes through the mutex.
@@ -98,6 +128,14 @@ private:
   bool held_ = false;     // by the thread
   bool borrowed_ = false; // by the fast path
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  // The fast path's caller and the monitors on callers (port callbacks only).
+  ErlDrvTermData caller_ = 0;
+  std::optional<ErlDrvMonitor> borrower_monitor_;
+  struct HandedOverWatch {
+    Tag tag;
+    ErlDrvMonitor monitor;
+  };
+  std::optional<HandedOverWatch> handed_over_;
 };
 
 } // namespace hb_beamr::driver
