@@ -180,7 +180,7 @@ ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
   return sink.deliver(rbuf, rlen);
 }
 
-bool FastPath::is_session_caller() const {
+bool FastPath::is_borrower() const {
   return !calls_.empty() && driver_caller(port_) == shared_.session.borrower();
 }
 
@@ -212,7 +212,7 @@ void FastPath::hand_over(ControlSink &sink) {
   sink.term(moved);
 }
 
-bool FastPath::begin_session() {
+bool FastPath::begin_borrow() {
   if (!shared_.session.try_borrow())
     return false;
   // The thread is idle, so any call handed to it has ended.
@@ -227,7 +227,7 @@ bool FastPath::begin_session() {
   return true;
 }
 
-void FastPath::end_session() {
+void FastPath::end_borrow() {
   shared_.session.forget_borrower(port_);
   calls_.clear();
   shared_.session.arm_deadline(0); // until Context owns the deadline
@@ -246,16 +246,16 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   const bool nested = !calls_.empty();
   if (nested) {
     // Only from the import function of the call in progress.
-    if (!is_session_caller() || !context_->pending_import())
+    if (!is_borrower() || !context_->pending_import())
       return sink.fallback();
-  } else if (!begin_session()) {
+  } else if (!begin_borrow()) {
     return sink.fallback();
   }
   CallSignature signature;
   std::vector<wasm_val_t> args;
   if (!prepare_call(*context_, *call, signature, args, sink)) {
     if (!nested)
-      end_session();
+      end_borrow();
     return;
   }
   if (!nested) {
@@ -283,7 +283,7 @@ void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
   const cmd::ImportAnswer *answer = command.as<cmd::ImportAnswer>();
   if (!decoded || answer == nullptr)
     return reply_error(sink, "badarg");
-  if (!is_session_caller() || !context_->pending_import())
+  if (!is_borrower() || !context_->pending_import())
     return reply_error(sink, "no_pending_import");
   const ImportRequest request = *context_->pending_import();
   std::vector<wasm_val_t> results;
@@ -296,7 +296,7 @@ void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
 }
 
 void FastPath::on_resume(ControlSink &sink) {
-  if (!is_session_caller() || context_->state() != State::running_export)
+  if (!is_borrower() || context_->state() != State::running_export)
     return reply_error(sink, "not_suspended");
   settle(context_->resume(kSlice), sink);
 }
@@ -344,7 +344,7 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
                        sink); // late: until Context owns the deadline
   }
   if (calls_.empty())
-    end_session();
+    end_borrow();
 }
 
 void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
@@ -396,7 +396,7 @@ void FastPath::stop() {
   if (calls_.empty())
     return;
   context_->abandon_calls();
-  end_session();
+  end_borrow();
 }
 
 uint64_t fast_calls() { return total(&CounterShard::started); }

@@ -94,9 +94,13 @@ private:
   void on_request(const char *buf, size_t len, ControlSink &sink);
   // Reports where the innermost call stands after a slice.
   void settle(const Result<CallProgress> &progress, ControlSink &sink);
-  bool begin_session();
-  void end_session();
-  bool is_session_caller() const;
+  // Borrows the instance from the session for a top-level call; false if
+  // the thread holds it or has work queued.
+  bool begin_borrow();
+  // Drops the calls, stops watching their caller and gives the instance back.
+  void end_borrow();
+  // Whether this port_control comes from the caller of the borrowed call.
+  bool is_borrower() const;
   // Gives the suspended top-level call to the instance thread.
   void hand_over(ControlSink &sink);
 
