@@ -65,22 +65,22 @@ void do_size(Context &context, ReplySink &sink) {
   sink.term(term);
 }
 
-void do_read(Context &context, const Command &command, ReplySink &sink) {
-  if (!in_bounds(context, command.index, command.length, sink))
+void do_read(Context &context, const cmd::Read &command, ReplySink &sink) {
+  if (!in_bounds(context, command.offset, command.length, sink))
     return;
   std::vector<uint8_t> data(static_cast<size_t>(command.length));
   const Status read =
-      context.memory_read(command.index, data.data(), data.size());
+      context.memory_read(command.offset, data.data(), data.size());
   if (!read)
     return reply_memory_error(sink, read.error());
   sink.ok_binary(data.data(), data.size());
 }
 
-void do_write(Context &context, const Command &command, ReplySink &sink) {
-  if (!in_bounds(context, command.index, command.bytes.size(), sink))
+void do_write(Context &context, const cmd::Write &command, ReplySink &sink) {
+  if (!in_bounds(context, command.offset, command.data.size(), sink))
     return;
   const Status written = context.memory_write(
-      command.index, command.bytes.data(), command.bytes.size());
+      command.offset, command.data.data(), command.data.size());
   if (!written)
     return reply_memory_error(sink, written.error());
   reply_ok(sink);
@@ -101,11 +101,12 @@ void do_serialize(Context &context, ReplySink &sink) {
 
 // Restores a memory image: grows the memory to hold it, writes it, and
 // zeroes whatever lies beyond it, so the memory equals the snapshot.
-void do_deserialize(Context &context, const Command &command, ReplySink &sink) {
+void do_deserialize(Context &context, const cmd::Deserialize &command,
+                    ReplySink &sink) {
   Result<uint64_t> size = context.memory_size();
   if (!size)
     return reply_memory_error(sink, size.error());
-  const uint64_t wanted = command.bytes.size();
+  const uint64_t wanted = command.data.size();
   if (wanted > size.value()) {
     const uint64_t missing = wanted - size.value();
     const uint64_t pages =
@@ -118,7 +119,7 @@ void do_deserialize(Context &context, const Command &command, ReplySink &sink) {
       return reply_memory_error(sink, size.error());
   }
   const Status written =
-      context.memory_write(0, command.bytes.data(), command.bytes.size());
+      context.memory_write(0, command.data.data(), command.data.size());
   if (!written)
     return reply_memory_error(sink, written.error());
   const uint64_t rest = size.value() - wanted;
@@ -142,10 +143,10 @@ void reply_error(ReplySink &sink, const char *reason) {
   sink.term(term);
 }
 
-bool prepare_call(Context &context, const Command &command,
+bool prepare_call(Context &context, const cmd::Call &command,
                   CallSignature &signature, std::vector<wasm_val_t> &args,
                   ReplySink &sink) {
-  if (command.op == Op::indirect_call) {
+  if (command.indirect) {
     Result<FuncSig> found = context.table_signature(command.index);
     if (!found) {
       const ErrorKind kind = found.error().kind;
@@ -180,7 +181,7 @@ bool prepare_call(Context &context, const Command &command,
     }
     signature.borrow(it->func);
   }
-  if (!to_wasm_values(command.values, signature.get().params, args)) {
+  if (!to_wasm_values(command.args, signature.get().params, args)) {
     reply_error(sink, "invalid_args");
     return false;
   }
@@ -215,32 +216,38 @@ void encode_import_request(TermBuffer &term, const ExternDesc &import,
   term.string(import.signature);
 }
 
-Status import_answer(const Command &answer, const ExternDesc &import,
+Status import_answer(const cmd::ImportAnswer &answer, const ExternDesc &import,
                      std::vector<wasm_val_t> &results) {
-  if (answer.op == Op::import_error)
-    return make_error(ErrorKind::trap,
-                      std::string(answer.bytes.begin(), answer.bytes.end()));
-  if (!to_wasm_values(answer.values, import.func.results, results))
+  if (answer.trap)
+    return make_error(ErrorKind::trap, answer.message);
+  if (!to_wasm_values(answer.results, import.func.results, results))
     return make_error(ErrorKind::trap, "invalid results for import " +
                                            import.module + "." + import.name +
                                            " of type " + import.signature);
   return {};
 }
 
-bool is_memory_command(Op op) {
-  return op == Op::size || op == Op::read || op == Op::write ||
-         op == Op::serialize || op == Op::deserialize;
+bool is_memory_command(const Request &request) {
+  return std::holds_alternative<cmd::Size>(request) ||
+         std::holds_alternative<cmd::Read>(request) ||
+         std::holds_alternative<cmd::Write>(request) ||
+         std::holds_alternative<cmd::Serialize>(request) ||
+         std::holds_alternative<cmd::Deserialize>(request);
 }
 
-void run_memory_command(Context &context, Command &command, ReplySink &sink) {
-  switch (command.op) {
-  case Op::size: return do_size(context, sink);
-  case Op::read: return do_read(context, command, sink);
-  case Op::write: return do_write(context, command, sink);
-  case Op::serialize: return do_serialize(context, sink);
-  case Op::deserialize: return do_deserialize(context, command, sink);
-  default: reply_error(sink, "badarg");
-  }
+void run_memory_command(Context &context, const Request &request,
+                        ReplySink &sink) {
+  if (std::holds_alternative<cmd::Size>(request))
+    return do_size(context, sink);
+  if (const auto *read = std::get_if<cmd::Read>(&request))
+    return do_read(context, *read, sink);
+  if (const auto *write = std::get_if<cmd::Write>(&request))
+    return do_write(context, *write, sink);
+  if (std::holds_alternative<cmd::Serialize>(request))
+    return do_serialize(context, sink);
+  if (const auto *image = std::get_if<cmd::Deserialize>(&request))
+    return do_deserialize(context, *image, sink);
+  reply_error(sink, "badarg");
 }
 
 } // namespace hb_beamr::driver

@@ -45,12 +45,12 @@ private:
   FuncSig owned_;
 };
 
-/// Looks up a call's function (export `command.name` or, for indirect_call,
-/// table entry `command.index`) and converts its arguments. On failure
+/// Looks up a call's function (export `call.name` or, for an indirect call,
+/// table entry `call.index`) and converts its arguments. On failure
 /// replies the error ({unknown_export, Name}, {not_a_function, Name},
 /// {bad_table_index, Index}, invalid_args, or a core error) and returns
 /// false.
-bool prepare_call(Context &context, const Command &command,
+bool prepare_call(Context &context, const cmd::Call &call,
                   CallSignature &signature, std::vector<wasm_val_t> &args,
                   ReplySink &sink);
 
@@ -69,13 +69,15 @@ void encode_import_request(TermBuffer &term, const ExternDesc &import,
 /// Converts an import's answer ({import_response, _, Results} or
 /// {import_error, _, Message}) into results, or into the message the import
 /// must trap with (returned as an error).
-Status import_answer(const Command &answer, const ExternDesc &import,
+Status import_answer(const cmd::ImportAnswer &answer, const ExternDesc &import,
                      std::vector<wasm_val_t> &results);
 
-/// Whether `op` is one of the memory commands run_memory_command() serves.
-bool is_memory_command(Op op);
+/// Whether `request` is one of the memory commands run_memory_command()
+/// serves: size, read, write, serialize and deserialize.
+bool is_memory_command(const Request &request);
 
-/// size, read, write, serialize and deserialize (see protocol.hpp).
-void run_memory_command(Context &context, Command &command, ReplySink &sink);
+/// Runs a memory command (see protocol.hpp); anything else is a badarg.
+void run_memory_command(Context &context, const Request &request,
+                        ReplySink &sink);
 
 } // namespace hb_beamr::driver

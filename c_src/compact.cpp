@@ -22,20 +22,22 @@ uint32_t read_be32(const unsigned char *p) {
          (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-void put_value(std::vector<char> &out, unsigned char code, uint64_t payload) {
-  out.push_back(static_cast<char>(code));
+void put_value(std::vector<char> &out, wire::ValueCode code, uint64_t payload) {
+  out.push_back(static_cast<char>(wire::byte(code)));
   for (int shift = 56; shift >= 0; shift -= 8)
     out.push_back(static_cast<char>((payload >> shift) & 0xff));
 }
 
 void put_float(std::vector<char> &out, double d) {
   if (std::isnan(d))
-    return put_value(out, 3, 0);
+    return put_value(out, wire::ValueCode::nan, 0);
   if (std::isinf(d))
-    return put_value(out, d > 0 ? 4 : 5, 0);
+    return put_value(
+        out, d > 0 ? wire::ValueCode::infinity : wire::ValueCode::neg_infinity,
+        0);
   uint64_t bits = 0;
   std::memcpy(&bits, &d, sizeof bits);
-  put_value(out, 2, bits);
+  put_value(out, wire::ValueCode::real, bits);
 }
 
 bool read_values(const unsigned char *p, size_t len,
@@ -45,26 +47,28 @@ bool read_values(const unsigned char *p, size_t len,
   values.resize(len / kValueSize);
   for (Value &v : values) {
     const uint64_t payload = read_be64(p + 1);
-    switch (p[0]) {
-    case 0:
+    switch (static_cast<wire::ValueCode>(p[0])) {
+    case wire::ValueCode::integer:
       v.kind = Value::Kind::integer;
       v.i = static_cast<int64_t>(payload);
       break;
-    case 1:
+    case wire::ValueCode::uinteger:
       v.kind = Value::Kind::integer;
       v.big = true;
       v.u = payload;
       break;
-    case 2:
+    case wire::ValueCode::real:
       v.kind = Value::Kind::real;
       std::memcpy(&v.real, &payload, sizeof v.real);
       break;
-    case 3: v.kind = Value::Kind::nan; break;
-    case 4: v.kind = Value::Kind::infinity; break;
-    case 5: v.kind = Value::Kind::neg_infinity; break;
-    case 6: v.kind = Value::Kind::null_ref; break;
-    case 7: v.kind = Value::Kind::other; break;
-    default: return false;
+    case wire::ValueCode::nan: v.kind = Value::Kind::nan; break;
+    case wire::ValueCode::infinity: v.kind = Value::Kind::infinity; break;
+    case wire::ValueCode::neg_infinity:
+      v.kind = Value::Kind::neg_infinity;
+      break;
+    case wire::ValueCode::null: v.kind = Value::Kind::null_ref; break;
+    case wire::ValueCode::invalid: v.kind = Value::Kind::other; break;
+    default: return false; // ref is never an argument
     }
     p += kValueSize;
   }
@@ -73,29 +77,29 @@ bool read_values(const unsigned char *p, size_t len,
 
 } // namespace
 
-bool decode_compact_call(const char *buf, size_t len, Command &out) {
+bool decode_compact_call(const char *buf, size_t len, Command &command) {
   const auto *p = reinterpret_cast<const unsigned char *>(buf);
   if (len < 9)
     return false;
+  cmd::Call &out = command.request.emplace<cmd::Call>();
   out.timeout_ms = read_be64(p + 1);
-  if (out.timeout_ms > kMaxTimeoutMs)
+  if (out.timeout_ms > wire::kMaxTimeoutMs)
     out.timeout_ms = 0;
-  if (p[0] == kCompactCall) {
+  if (p[0] == wire::byte(wire::CompactCode::call)) {
     if (len < 13)
       return false;
     const size_t name_len = read_be32(p + 9);
     if (name_len > len - 13)
       return false;
-    out.op = Op::call;
     out.name.assign(buf + 13, name_len);
-    return read_values(p + 13 + name_len, len - 13 - name_len, out.values);
+    return read_values(p + 13 + name_len, len - 13 - name_len, out.args);
   }
-  if (p[0] == kCompactIndirect) {
+  if (p[0] == wire::byte(wire::CompactCode::indirect)) {
     if (len < 17)
       return false;
-    out.op = Op::indirect_call;
+    out.indirect = true;
     out.index = read_be64(p + 9);
-    return read_values(p + 17, len - 17, out.values);
+    return read_values(p + 17, len - 17, out.args);
   }
   return false;
 }
@@ -108,19 +112,23 @@ void put_values(std::vector<char> &out, const wasm_val_t *values,
     const wasm_val_t &v = values[k];
     switch (types[k]) {
     case ValType::i32:
-      put_value(out, 0, static_cast<uint64_t>(int64_t{v.of.i32}));
+      put_value(out, wire::ValueCode::integer,
+                static_cast<uint64_t>(int64_t{v.of.i32}));
       break;
     case ValType::i64:
-      put_value(out, 0, static_cast<uint64_t>(v.of.i64));
+      put_value(out, wire::ValueCode::integer, static_cast<uint64_t>(v.of.i64));
       break;
     case ValType::f32: put_float(out, static_cast<double>(v.of.f32)); break;
     case ValType::f64: put_float(out, v.of.f64); break;
     case ValType::funcref:
     case ValType::externref:
-      put_value(out, v.of.ref == nullptr ? 6 : 8, 0);
+      put_value(out,
+                v.of.ref == nullptr ? wire::ValueCode::null
+                                    : wire::ValueCode::ref,
+                0);
       break;
     case ValType::v128:
-    default: put_value(out, 7, 0); break;
+    default: put_value(out, wire::ValueCode::invalid, 0); break;
     }
   }
 }
@@ -128,30 +136,32 @@ void put_values(std::vector<char> &out, const wasm_val_t *values,
 
 void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
                             const std::vector<ValType> &types) {
-  out.push_back(static_cast<char>(kCompactResults));
+  out.push_back(static_cast<char>(wire::byte(wire::ReplyMarker::results)));
   put_values(out, values, types);
 }
 
 void encode_compact_import(std::vector<char> &out, uint32_t index,
                            const wasm_val_t *args,
                            const std::vector<ValType> &types) {
-  out.push_back(static_cast<char>(kCompactImport));
+  out.push_back(static_cast<char>(wire::byte(wire::ReplyMarker::import)));
   for (int shift = 24; shift >= 0; shift -= 8)
     out.push_back(static_cast<char>((index >> shift) & 0xff));
   put_values(out, args, types);
 }
 
-bool decode_compact_answer(const char *buf, size_t len, Command &out) {
+bool decode_compact_answer(const char *buf, size_t len, Command &command) {
   if (!is_compact_answer(buf, len))
     return false;
-  if (static_cast<unsigned char>(buf[0]) == kCompactReject) {
-    out.op = Op::import_error;
-    out.bytes.assign(buf + 1, buf + len);
+  if (static_cast<unsigned char>(buf[0]) ==
+      wire::byte(wire::CompactCode::reject)) {
+    cmd::ImportAnswer &out = command.request.emplace<cmd::ImportAnswer>();
+    out.trap = true;
+    out.message.assign(buf + 1, buf + len);
     return true;
   }
-  out.op = Op::import_response;
+  cmd::ImportAnswer &out = command.request.emplace<cmd::ImportAnswer>();
   return read_values(reinterpret_cast<const unsigned char *>(buf) + 1, len - 1,
-                     out.values);
+                     out.results);
 }
 
 } // namespace hb_beamr::driver

@@ -1,9 +1,10 @@
 // The fast path's compact encoding of calls and results.
 //
-// A fast call is small and frequent; in the external term format its
-// command and reply cost more to encode and decode (a reference, lists,
-// atoms, on both sides) than running fac(5.0). This format is fixed-width
-// and needs no allocation to read. All integers are big-endian.
+// The numbers below are wire::CompactCode, wire::ReplyMarker and
+// wire::ValueCode (wire.hpp). A fast call is small and frequent; in the
+// external term format its command and reply cost more to encode and decode (a
+// reference, lists, atoms, on both sides) than running fac(5.0). This format is
+// fixed-width and needs no allocation to read. All integers are big-endian.
 //
 //   call        <<0, TimeoutMs:64, Len:32, Name:Len/binary, Values/binary>>
 //   indirect    <<1, TimeoutMs:64, Index:64, Values/binary>>
@@ -12,12 +13,7 @@
 //               import number Index, module order, called with Values)
 //   answer      <<4, Values/binary>>        (the import's results)
 //               <<5, Message/binary>>       (the import traps with Message)
-//   value       <<Code, Payload:64>>, Code:
-//                 0 integer in Payload as a signed 64-bit integer
-//                 1 integer 2^63..2^64-1 in Payload unsigned
-//                 2 float in Payload (an IEEE double)
-//                 3 nan, 4 infinity, 5 neg_infinity, 6 null, 8 ref
-//                 7 anything else (never valid: makes the args invalid)
+//   value       <<Code, Payload:64>>, Code a wire::ValueCode
 //
 // TimeoutMs 0 means no time limit. Erlang's side is hb_beamr:fast_call/8.
 #pragma once
@@ -30,45 +26,40 @@
 
 #include "hb_beamr/types.hpp"
 #include "protocol.hpp"
+#include "wire.hpp"
 
 namespace hb_beamr::driver {
 
-/// The first byte of every compact command (and the marker of a compact
-/// results reply); external-term commands start with 131 instead.
-constexpr unsigned char kCompactCall = 0;
-constexpr unsigned char kCompactIndirect = 1;
-constexpr unsigned char kCompactResults = 2;
-constexpr unsigned char kCompactImport = 3;
-constexpr unsigned char kCompactAnswer = 4;
-constexpr unsigned char kCompactReject = 5;
-
-/// Whether `buf` holds a compact command rather than an external term.
+/// Whether `buf` holds a compact command rather than an external term
+/// (which starts with 131).
 inline bool is_compact(const char *buf, size_t len) {
-  return len > 0 && (static_cast<unsigned char>(buf[0]) == kCompactCall ||
-                     static_cast<unsigned char>(buf[0]) == kCompactIndirect);
+  const auto first = len > 0 ? static_cast<unsigned char>(buf[0]) : 131;
+  return first == wire::byte(wire::CompactCode::call) ||
+         first == wire::byte(wire::CompactCode::indirect);
 }
 
-/// Decodes a compact call into `out` (op, name or index, timeout_ms,
-/// values). False if malformed; never reads outside [buf, buf + len).
-bool decode_compact_call(const char *buf, size_t len, Command &out);
+/// Decodes a compact call into `command`'s request (a cmd::Call; the tag is
+/// left empty). False if malformed; never reads outside [buf, buf + len).
+bool decode_compact_call(const char *buf, size_t len, Command &command);
 
-/// Appends <<kCompactResults, Values>> for `types.size()` values.
+/// Appends <<ReplyMarker::results, Values>> for `types.size()` values.
 void encode_compact_results(std::vector<char> &out, const wasm_val_t *values,
                             const std::vector<ValType> &types);
 
-/// Appends <<kCompactImport, Index:32, Values>> for an import's arguments.
+/// Appends <<ReplyMarker::import, Index:32, Values>> for an import's arguments.
 void encode_compact_import(std::vector<char> &out, uint32_t index,
                            const wasm_val_t *args,
                            const std::vector<ValType> &types);
 
 /// Whether `buf` holds a compact import answer.
 inline bool is_compact_answer(const char *buf, size_t len) {
-  return len > 0 && (static_cast<unsigned char>(buf[0]) == kCompactAnswer ||
-                     static_cast<unsigned char>(buf[0]) == kCompactReject);
+  const auto first = len > 0 ? static_cast<unsigned char>(buf[0]) : 131;
+  return first == wire::byte(wire::CompactCode::answer) ||
+         first == wire::byte(wire::CompactCode::reject);
 }
 
-/// Decodes a compact answer into `out` (import_response with values, or
-/// import_error with the message in bytes). False if malformed.
-bool decode_compact_answer(const char *buf, size_t len, Command &out);
+/// Decodes a compact answer into `command`'s request (a cmd::ImportAnswer).
+/// False if malformed.
+bool decode_compact_answer(const char *buf, size_t len, Command &command);
 
 } // namespace hb_beamr::driver

@@ -15,6 +15,7 @@
 #include "hb_beamr/runtime.hpp"
 #include "instance_thread.hpp"
 #include "protocol.hpp"
+#include "wire.hpp"
 
 namespace hb_beamr::driver {
 namespace {
@@ -110,11 +111,11 @@ void drv_output(ErlDrvData handle, char *buf, ErlDrvSizeT len) {
       link.send(command.tag, term);
       return;
     }
-    if (command.op == Op::info) {
+    if (command.as<cmd::Info>()) {
       reply_info(link, command.tag);
       return;
     }
-    if (command.op == Op::ping) {
+    if (command.as<cmd::Ping>()) {
       TermBuffer term;
       term.atom("pong");
       link.send(command.tag, term);
@@ -139,7 +140,7 @@ void drv_output(ErlDrvData handle, char *buf, ErlDrvSizeT len) {
 // 1-4 are the fast path (fast_path.hpp); others raise badarg.
 ErlDrvSSizeT drv_control(ErlDrvData handle, unsigned int command, char *buf,
                          ErlDrvSizeT len, char **rbuf, ErlDrvSizeT rlen) {
-  if (command == 0)
+  if (command == wire::byte(wire::ControlOp::ping))
     return 0;
   auto *data = reinterpret_cast<PortData *>(handle);
   return data->fast->control(command, buf, len, rbuf, rlen);

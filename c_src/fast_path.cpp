@@ -12,8 +12,6 @@
 namespace hb_beamr::driver {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Memory commands moving more than this fall back to the instance thread
 // when it is free, so a scheduler never copies a large memory image.
 constexpr uint64_t kInlineBytes = uint64_t{1} << 20;
@@ -38,15 +36,23 @@ uint64_t total(std::atomic<uint64_t> CounterShard::*field) {
   return sum;
 }
 
-constexpr char kRawMarker = 0;
-constexpr char kTermMarker = 1;
+constexpr char kDataMarker = static_cast<char>(wire::ReplyMarker::data);
+constexpr char kTermMarker = static_cast<char>(wire::ReplyMarker::term);
 
-enum ControlOp : unsigned int {
-  kCall = 1,
-  kAnswer = 2,
-  kResume = 3,
-  kRequest = 4,
-};
+// How many bytes a memory command copies.
+uint64_t moved_bytes(const Context &context, const Request &request) {
+  if (const auto *read = std::get_if<cmd::Read>(&request))
+    return read->length;
+  if (const auto *write = std::get_if<cmd::Write>(&request))
+    return write->data.size();
+  if (const auto *image = std::get_if<cmd::Deserialize>(&request))
+    return image->data.size();
+  if (std::holds_alternative<cmd::Serialize>(request)) {
+    const Result<uint64_t> size = context.memory_size();
+    return size ? size.value() : 0;
+  }
+  return 0;
+}
 
 } // namespace
 
@@ -75,11 +81,6 @@ public:
       large_.assign(reply.data(), reply.data() + size_);
     }
   }
-  // A term already encoded (version byte included).
-  void encoded_term(const std::vector<char> &bytes) {
-    compact(bytes);
-    prefixed_ = true;
-  }
   // A reply already in the compact encoding (marker byte included).
   void compact(const std::vector<char> &bytes) {
     clear();
@@ -95,7 +96,7 @@ public:
     binary_ = driver_alloc_binary(static_cast<ErlDrvSizeT>(size + 1));
     if (binary_ == nullptr)
       return reply_error(*this, "enomem");
-    binary_->orig_bytes[0] = kRawMarker;
+    binary_->orig_bytes[0] = kDataMarker;
     if (size > 0)
       std::memcpy(binary_->orig_bytes + 1, data, size);
   }
@@ -158,17 +159,18 @@ FastPath::FastPath(ErlDrvPort port, Shared &shared)
 
 ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
                                char **rbuf, ErlDrvSizeT rlen) {
-  if (op < kCall || op > kRequest)
+  using wire::ControlOp;
+  if (op < wire::byte(ControlOp::call) || op > wire::byte(ControlOp::request))
     return -1;
   ControlSink sink;
   try {
     if (!Context::can_suspend()) {
       sink.fallback();
     } else {
-      switch (op) {
-      case kCall: on_call(buf, len, sink); break;
-      case kAnswer: on_answer(buf, len, sink); break;
-      case kResume: on_resume(sink); break;
+      switch (static_cast<ControlOp>(op)) {
+      case ControlOp::call: on_call(buf, len, sink); break;
+      case ControlOp::answer: on_answer(buf, len, sink); break;
+      case ControlOp::resume: on_resume(sink); break;
       default: on_request(buf, len, sink); break;
       }
     }
@@ -178,8 +180,8 @@ ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
   return sink.deliver(rbuf, rlen);
 }
 
-bool FastPath::is_session_caller() const {
-  return !calls_.empty() && driver_caller(port_) == caller_;
+bool FastPath::is_borrower() const {
+  return !calls_.empty() && driver_caller(port_) == shared_.session.borrower();
 }
 
 void FastPath::hand_over(ControlSink &sink) {
@@ -197,60 +199,40 @@ void FastPath::hand_over(ControlSink &sink) {
       throw std::bad_alloc();
     outermost_.tag.assign(tag.data(), tag.data() + tag.size());
   }
-  Command adopt;
-  adopt.op = Op::adopt;
-  adopt.tag = outermost_.tag;
-  adopt.indirect = outermost_.indirect;
-  adopt.name = outermost_.name;
-  adopt.index = outermost_.index;
-  adopt.reply_to = caller_;
-  if (deadline_)
-    adopt.deadline_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            deadline_->time_since_epoch())
-                            .count();
+  outermost_.caller = shared_.session.borrower();
   // The caller stays monitored (see caller_exited).
-  if (monitoring_)
-    handed_over_ = HandedOver{outermost_.tag, monitor_};
-  monitoring_ = false;
+  shared_.session.watch_handed_over(outermost_.tag);
   calls_.clear();
-  deadline_.reset();
   context_ = nullptr;
-  caller_ = 0;
-  // {moved, Tag}: Tag is already in external format, version byte first.
-  std::vector<char> reply{static_cast<char>(131), 104, 2, 119, 5};
-  reply.insert(reply.end(), {'m', 'o', 'v', 'e', 'd'});
-  reply.insert(reply.end(), adopt.tag.begin() + 1, adopt.tag.end());
-  shared_.mailbox.hand_over(std::move(adopt));
-  sink.encoded_term(reply);
+  TermBuffer moved;
+  moved.tuple(2).atom("moved").encoded(outermost_.tag);
+  // The call's time limit stays in the session, where the thread finds it.
+  shared_.session.hand_over(std::move(outermost_));
+  outermost_ = HandOver{};
+  sink.term(moved);
 }
 
-bool FastPath::begin_session() {
-  if (!shared_.mailbox.try_borrow())
+bool FastPath::begin_borrow() {
+  if (!shared_.session.try_borrow())
     return false;
   // The thread is idle, so any call handed to it has ended.
-  if (handed_over_) {
-    driver_demonitor_process(port_, &handed_over_->monitor);
-    handed_over_.reset();
-  }
+  shared_.session.forget_handed_over(port_);
   context_ = shared_.context.load();
   if (context_ == nullptr || !context_->suspends_calls()) {
     context_ = nullptr;
-    shared_.mailbox.end_borrow();
+    shared_.session.end_borrow();
     return false;
   }
-  caller_ = driver_caller(port_);
+  shared_.session.lend_to(driver_caller(port_));
   return true;
 }
 
-void FastPath::end_session() {
-  if (monitoring_)
-    driver_demonitor_process(port_, &monitor_);
-  monitoring_ = false;
+void FastPath::end_borrow() {
+  shared_.session.forget_borrower(port_);
   calls_.clear();
-  deadline_.reset();
+  shared_.session.arm_deadline(0); // until Context owns the deadline
   context_ = nullptr;
-  caller_ = 0;
-  shared_.mailbox.end_borrow();
+  shared_.session.end_borrow();
 }
 
 void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
@@ -258,39 +240,38 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   const bool compact = is_compact(buf, len);
   const bool decoded = compact ? decode_compact_call(buf, len, command)
                                : decode_command(buf, len, command);
-  if (!decoded || (command.op != Op::call && command.op != Op::indirect_call))
+  const cmd::Call *call = command.as<cmd::Call>();
+  if (!decoded || call == nullptr)
     return reply_error(sink, "badarg");
   const bool nested = !calls_.empty();
   if (nested) {
     // Only from the import function of the call in progress.
-    if (!is_session_caller() || !context_->pending_import())
+    if (!is_borrower() || !context_->pending_import())
       return sink.fallback();
-  } else if (!begin_session()) {
+  } else if (!begin_borrow()) {
     return sink.fallback();
   }
   CallSignature signature;
   std::vector<wasm_val_t> args;
-  if (!prepare_call(*context_, command, signature, args, sink)) {
+  if (!prepare_call(*context_, *call, signature, args, sink)) {
     if (!nested)
-      end_session();
+      end_borrow();
     return;
   }
   if (!nested) {
-    const uint64_t limit = command.timeout_ms;
-    context_->set_call_timeout(limit);
-    if (limit > 0)
-      deadline_ = Clock::now() + std::chrono::milliseconds(limit);
+    context_->set_call_timeout(call->timeout_ms);
+    shared_.session.arm_deadline(call->timeout_ms); // until Context owns it
     slices_ = 0;
     outermost_.tag = command.tag; // empty for compact calls
-    outermost_.indirect = command.op == Op::indirect_call;
-    outermost_.name = command.name;
-    outermost_.index = command.index;
+    outermost_.indirect = call->indirect;
+    outermost_.name = call->name;
+    outermost_.index = call->index;
   }
   calls_.push_back(Call{std::move(signature), compact});
   my_counters().started.fetch_add(1, std::memory_order_relaxed);
-  settle(command.op == Op::indirect_call
-             ? context_->start_call_indirect(command.index, args, kSlice)
-             : context_->start_call(command.name, args, kSlice),
+  settle(call->indirect
+             ? context_->start_call_indirect(call->index, args, kSlice)
+             : context_->start_call(call->name, args, kSlice),
          sink);
 }
 
@@ -299,14 +280,14 @@ void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
   const bool decoded = is_compact_answer(buf, len)
                            ? decode_compact_answer(buf, len, command)
                            : decode_command(buf, len, command);
-  if (!decoded ||
-      (command.op != Op::import_response && command.op != Op::import_error))
+  const cmd::ImportAnswer *answer = command.as<cmd::ImportAnswer>();
+  if (!decoded || answer == nullptr)
     return reply_error(sink, "badarg");
-  if (!is_session_caller() || !context_->pending_import())
+  if (!is_borrower() || !context_->pending_import())
     return reply_error(sink, "no_pending_import");
   const ImportRequest request = *context_->pending_import();
   std::vector<wasm_val_t> results;
-  Status answered = import_answer(command, *request.import, results);
+  Status answered = import_answer(*answer, *request.import, results);
   if (answered)
     answered = context_->resolve_import(results);
   if (!answered)
@@ -315,7 +296,7 @@ void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
 }
 
 void FastPath::on_resume(ControlSink &sink) {
-  if (!is_session_caller() || context_->state() != State::running_export)
+  if (!is_borrower() || context_->state() != State::running_export)
     return reply_error(sink, "not_suspended");
   settle(context_->resume(kSlice), sink);
 }
@@ -324,8 +305,7 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
   if (progress && progress.value() != CallProgress::finished) {
     // The call outlives this port_control: if its caller dies meanwhile,
     // the call must not keep the instance.
-    if (!monitoring_)
-      monitoring_ = driver_monitor_process(port_, caller_, &monitor_) == 0;
+    shared_.session.watch_borrower(port_);
     if (progress.value() == CallProgress::yielded) {
       if (calls_.size() == 1 && ++slices_ >= kInlineSlices)
         return hand_over(sink);
@@ -360,74 +340,63 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
   } else if (progress) {
     reply_results(context_->take_results(), call.signature.get(), sink);
   } else {
-    const bool late = deadline_ && Clock::now() >= *deadline_;
-    reply_call_failure(progress.error(), late, sink);
+    reply_call_failure(progress.error(), shared_.session.past_deadline(),
+                       sink); // late: until Context owns the deadline
   }
   if (calls_.empty())
-    end_session();
+    end_borrow();
 }
 
 void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
   Command command;
-  if (!decode_command(buf, len, command) || !is_memory_command(command.op))
+  if (!decode_command(buf, len, command) || !is_memory_command(command.request))
     return reply_error(sink, "badarg");
   if (!calls_.empty()) {
     // While a call waits for an import, memory is anybody's; while one
     // computes, the command waits for it on the thread.
     if (!context_->pending_import())
       return sink.fallback();
-    return run_memory_command(*context_, command, sink);
+    return run_memory_command(*context_, command.request, sink);
   }
-  if (!shared_.mailbox.try_borrow())
+  if (!shared_.session.try_borrow())
     return sink.fallback();
   Context *context = shared_.context.load();
   bool inline_ok = context != nullptr;
   if (inline_ok) {
-    uint64_t bytes = command.bytes.size();
-    if (command.op == Op::read)
-      bytes = command.length;
-    if (command.op == Op::serialize) {
-      Result<uint64_t> size = context->memory_size();
-      bytes = size ? size.value() : 0;
-    }
-    inline_ok = bytes <= kInlineBytes;
+    inline_ok = moved_bytes(*context, command.request) <= kInlineBytes;
   }
   if (inline_ok)
-    run_memory_command(*context, command, sink);
-  shared_.mailbox.end_borrow();
+    run_memory_command(*context, command.request, sink);
+  shared_.session.end_borrow();
   if (!inline_ok)
     sink.fallback();
 }
 
 void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
-  if (handed_over_ &&
-      driver_compare_monitors(&handed_over_->monitor, &monitor) == 0) {
+  Tag tag;
+  switch (shared_.session.caller_exited(monitor, tag)) {
+  case Session::Exit::unrelated: return;
+  case Session::Exit::borrower: return stop();
+  case Session::Exit::handed_over: {
     // Nobody will answer the handed-over call's imports: fail the one it
     // waits for (or will wait for), which unwinds it.
     Command failure;
-    failure.op = Op::import_error;
-    failure.tag = handed_over_->tag;
-    static const char text[] = "caller exited";
-    failure.bytes.assign(text, text + sizeof(text) - 1);
-    handed_over_.reset();
-    (void)shared_.mailbox.push(std::move(failure));
+    failure.tag = std::move(tag);
+    cmd::ImportAnswer &trap = failure.request.emplace<cmd::ImportAnswer>();
+    trap.trap = true;
+    trap.message = "caller exited";
+    (void)shared_.session.push(std::move(failure));
     return;
   }
-  if (!monitoring_ || driver_compare_monitors(&monitor_, &monitor) != 0)
-    return;
-  monitoring_ = false;
-  stop();
+  }
 }
 
 void FastPath::stop() {
-  if (handed_over_) {
-    driver_demonitor_process(port_, &handed_over_->monitor);
-    handed_over_.reset();
-  }
+  shared_.session.forget_handed_over(port_);
   if (calls_.empty())
     return;
   context_->abandon_calls();
-  end_session();
+  end_borrow();
 }
 
 uint64_t fast_calls() { return total(&CounterShard::started); }

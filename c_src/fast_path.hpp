@@ -2,7 +2,7 @@
 // erlang:port_control/3, on its scheduler, without the instance thread.
 //
 // A port_control command borrows the instance from its thread while the
-// thread is idle (Mailbox::try_borrow) and runs the call as a suspendable
+// thread is idle (Session::try_borrow) and runs the call as a suspendable
 // call (Context::start_call) for one slice of at most kSlice. The reply says
 // where the call stands:
 //
@@ -94,9 +94,13 @@ private:
   void on_request(const char *buf, size_t len, ControlSink &sink);
   // Reports where the innermost call stands after a slice.
   void settle(const Result<CallProgress> &progress, ControlSink &sink);
-  bool begin_session();
-  void end_session();
-  bool is_session_caller() const;
+  // Borrows the instance from the session for a top-level call; false if
+  // the thread holds it or has work queued.
+  bool begin_borrow();
+  // Drops the calls, stops watching their caller and gives the instance back.
+  void end_borrow();
+  // Whether this port_control comes from the caller of the borrowed call.
+  bool is_borrower() const;
   // Gives the suspended top-level call to the instance thread.
   void hand_over(ControlSink &sink);
 
@@ -111,21 +115,10 @@ private:
     bool compact;
   };
   std::vector<Call> calls_;
-  ErlDrvTermData caller_ = 0;
-  ErlDrvMonitor monitor_{};
-  bool monitoring_ = false;
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
   // The top-level call, as needed to hand it over, and its slices so far.
-  Command outermost_;
+  HandOver outermost_;
   int slices_ = 0;
   uint64_t handovers_ = 0; // numbers the tags of handed-over compact calls
-  // A call handed over to the thread whose caller is still monitored: if
-  // the caller dies, the call's import fails instead of waiting forever.
-  struct HandedOver {
-    Tag tag;
-    ErlDrvMonitor monitor;
-  };
-  std::optional<HandedOver> handed_over_;
 };
 
 /// Calls started on the fast path, and commands it handed to the thread

@@ -1,11 +1,11 @@
 // One WebAssembly instance per port, run on a thread of its own.
 //
 // The port's output callback (on a scheduler) only decodes commands and
-// posts them to the instance's mailbox; the instance thread owns the
+// posts them to the port's Session (session.hpp); the instance thread owns the
 // hb_beamr::Context and does the work on it: loading, calls, memory access.
 // While the thread is idle the fast path (fast_path.hpp) may borrow the
 // context for calls made with port_control, and may hand a long call over
-// to the thread (Op::adopt), whose messages then go to that call's caller.
+// to the thread (a HandOver), whose messages then go to that call's caller.
 // Replies go straight from the thread to the port owner as
 // {Port, Tag, Reply}:
 //
@@ -32,7 +32,7 @@
 //
 // Imports: when WebAssembly calls an import, the thread sends
 // {import, ...} tagged with the innermost call in progress and waits on its
-// mailbox. An {import_response, Tag, Results} or {import_error, Tag, Message}
+// session. An {import_response, Tag, Results} or {import_error, Tag, Message}
 // with that tag resumes it (an error makes the import trap with Message).
 // Any other command that arrives meanwhile is executed right there, on the
 // same thread: a call then runs nested inside the import, as emscripten's
@@ -63,74 +63,15 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 
 #include "drv_sync.hpp"
+#include "link.hpp"
 #include "protocol.hpp"
+#include "session.hpp"
 
 namespace hb_beamr::driver {
-
-/// Where an instance's messages go: its port's owner, as {Port, Tag, Reply}.
-/// Thread-safe. After close() every send is dropped, so the thread never
-/// uses a port that is gone.
-class Link {
-public:
-  Link(ErlDrvTermData port, ErlDrvTermData owner);
-
-  /// Sends {Port, Tag, Reply}; a reply that failed to encode is replaced by
-  /// {error, enomem}.
-  void send(const Tag &tag, const TermBuffer &reply) {
-    send_to(owner_, tag, reply);
-  }
-  /// The same, to process `receiver` instead of the port's owner.
-  void send_to(ErlDrvTermData receiver, const Tag &tag,
-               const TermBuffer &reply);
-  /// Sends {Port, Tag, {ok, Binary}}, copying `size` bytes from `data`.
-  void send_ok_binary(const Tag &tag, const uint8_t *data, size_t size);
-  /// Drops every later send. Called when the port stops.
-  void close();
-
-private:
-  ErlDrvTermData port_;
-  ErlDrvTermData owner_;
-  DrvMutex mutex_{"hb_beamr_link"};
-  bool open_ = true;
-};
-
-/// Commands waiting for the instance thread. Thread-safe.
-class Mailbox {
-public:
-  /// Queues a command; false (and the command dropped) once closed.
-  bool push(Command &&command);
-  /// The next command, waiting for one (and for the end of a borrow);
-  /// nullopt once closed. Between two pops the thread counts as busy;
-  /// a pop `inside_command` (waiting for an import's answer) keeps it busy.
-  std::optional<Command> pop(bool inside_command = false);
-  /// Lends the instance to the fast path: succeeds only while the thread is
-  /// idle with nothing queued, and keeps it from taking commands until
-  /// end_borrow().
-  bool try_borrow();
-  void end_borrow();
-  /// Ends a borrow by handing `command` to the thread, ahead of anything
-  /// queued.
-  void hand_over(Command &&command);
-  /// The thread is done with its command (it is about to send the final
-  /// reply), before its next pop().
-  void idle_now();
-  /// Closes the mailbox and wakes the thread. Returns whether the thread was
-  /// busy (working on a command, e.g. running WebAssembly) at that moment.
-  bool close();
-
-private:
-  DrvMutex mutex_{"hb_beamr_mailbox"};
-  DrvCond cond_{"hb_beamr_mailbox"};
-  std::deque<Command> queue_;
-  bool closed_ = false;
-  bool busy_ = false;
-  bool borrowed_ = false;
-};
 
 /// Lets other threads stop the WebAssembly the instance thread runs.
 /// Thread-safe: the instance thread attaches its context, port callbacks
@@ -156,10 +97,10 @@ private:
 struct Shared {
   Shared(ErlDrvTermData port, ErlDrvTermData owner) : link(port, owner) {}
   Link link;
-  Mailbox mailbox;
+  Session session;
   Interruptor interruptor;
   /// The instance's context, published by the thread; the fast path may use
-  /// it only while it has borrowed the mailbox.
+  /// it only while it has borrowed it from the session.
   std::atomic<Context *> context{nullptr};
 };
 
@@ -191,7 +132,7 @@ public:
   /// What the thread shares with the port (for the fast path).
   Shared &shared() { return *shared_; }
 
-  /// Stops the instance: no more replies, the mailbox is closed, an import
+  /// Stops the instance: no more replies, the session is closed, an import
   /// being awaited fails and running WebAssembly is interrupted, which
   /// unwinds its stack. Joins the thread and returns true if it finishes
   /// within a grace period (it normally does within milliseconds). Otherwise

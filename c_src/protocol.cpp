@@ -402,7 +402,7 @@ bool decode_timeout(Reader &in, uint64_t &out) {
   if (in.is_integer()) {
     if (!in.unsigned64(out))
       return false;
-    if (out > kMaxTimeoutMs)
+    if (out > wire::kMaxTimeoutMs)
       out = 0;
     return true;
   }
@@ -413,162 +413,71 @@ bool decode_timeout(Reader &in, uint64_t &out) {
   return true;
 }
 
-bool decode_body(Reader &in, const std::string &op, int arity, Command &out) {
-  if (op == "init" && (arity == 4 || arity == 5)) {
-    out.op = Op::init;
-    std::string mode;
-    if (!in.binary(out.bytes) || !in.atom(mode))
-      return false;
-    if (mode != "wasm" && mode != "aot")
-      return false;
-    out.precompiled = mode == "aot";
-    return arity == 4 || decode_options(in, out.options);
-  }
-  if (op == "compile" && arity == 3) {
-    out.op = Op::compile;
-    return in.binary(out.bytes);
-  }
-  if (op == "call" && (arity == 4 || arity == 5)) {
-    out.op = Op::call;
-    return in.binary_text(out.name) && in.values(out.values) &&
-           (arity == 4 || decode_timeout(in, out.timeout_ms));
-  }
-  if (op == "indirect_call" && (arity == 4 || arity == 5)) {
-    out.op = Op::indirect_call;
-    return in.unsigned64(out.index) && in.values(out.values) &&
-           (arity == 4 || decode_timeout(in, out.timeout_ms));
-  }
-  if (op == "import_response" && arity == 3) {
-    out.op = Op::import_response;
-    return in.values(out.values);
-  }
-  if (op == "import_error" && arity == 3) {
-    out.op = Op::import_error;
-    return in.binary(out.bytes);
-  }
-  if (op == "size" && arity == 2) {
-    out.op = Op::size;
-    return true;
-  }
+bool decode_call(Reader &in, int arity, bool indirect, Request &out) {
+  cmd::Call &call = out.emplace<cmd::Call>();
+  call.indirect = indirect;
+  const bool target =
+      indirect ? in.unsigned64(call.index) : in.binary_text(call.name);
+  return target && in.values(call.args) &&
+         (arity == 4 || decode_timeout(in, call.timeout_ms));
+}
+
+bool decode_init(Reader &in, int arity, Request &out) {
+  cmd::Init &init = out.emplace<cmd::Init>();
+  std::string mode;
+  if (!in.binary(init.wasm) || !in.atom(mode))
+    return false;
+  if (mode != "wasm" && mode != "aot")
+    return false;
+  init.precompiled = mode == "aot";
+  return arity == 4 || decode_options(in, init.options);
+}
+
+bool decode_answer(Reader &in, bool trap, Request &out) {
+  cmd::ImportAnswer &answer = out.emplace<cmd::ImportAnswer>();
+  answer.trap = trap;
+  return trap ? in.binary_text(answer.message) : in.values(answer.results);
+}
+
+// A command with no argument but its tag.
+template <typename T> bool bare(Request &out) {
+  out.emplace<T>();
+  return true;
+}
+
+bool decode_body(Reader &in, const std::string &op, int arity, Request &out) {
+  if (op == "init" && (arity == 4 || arity == 5))
+    return decode_init(in, arity, out);
+  if (op == "compile" && arity == 3)
+    return in.binary(out.emplace<cmd::Compile>().wasm);
+  if ((op == "call" || op == "indirect_call") && (arity == 4 || arity == 5))
+    return decode_call(in, arity, op == "indirect_call", out);
+  if ((op == "import_response" || op == "import_error") && arity == 3)
+    return decode_answer(in, op == "import_error", out);
   if (op == "read" && arity == 4) {
-    out.op = Op::read;
-    return in.unsigned64(out.index) && in.unsigned64(out.length);
+    cmd::Read &read = out.emplace<cmd::Read>();
+    return in.unsigned64(read.offset) && in.unsigned64(read.length);
   }
   if (op == "write" && arity == 4) {
-    out.op = Op::write;
-    return in.unsigned64(out.index) && in.binary(out.bytes);
+    cmd::Write &write = out.emplace<cmd::Write>();
+    return in.unsigned64(write.offset) && in.binary(write.data);
   }
-  if (op == "serialize" && arity == 2) {
-    out.op = Op::serialize;
-    return true;
-  }
-  if (op == "deserialize" && arity == 3) {
-    out.op = Op::deserialize;
-    return in.binary(out.bytes);
-  }
-  if (op == "info" && arity == 2) {
-    out.op = Op::info;
-    return true;
-  }
-  if (op == "ping" && arity == 2) {
-    out.op = Op::ping;
-    return true;
-  }
+  if (op == "deserialize" && arity == 3)
+    return in.binary(out.emplace<cmd::Deserialize>().data);
+  if (arity != 2)
+    return false;
+  if (op == "size")
+    return bare<cmd::Size>(out);
+  if (op == "serialize")
+    return bare<cmd::Serialize>(out);
+  if (op == "info")
+    return bare<cmd::Info>(out);
+  if (op == "ping")
+    return bare<cmd::Ping>(out);
   return false;
 }
 
 } // namespace
-
-Tag undefined_tag() {
-  TermBuffer term;
-  term.atom("undefined");
-  return Tag(term.data(), term.data() + term.size());
-}
-
-// ---- TermBuffer ------------------------------------------------------------
-
-TermBuffer::TermBuffer() {
-  if (ei_x_new_with_version(&buffer_) < 0) {
-    buffer_.buff = nullptr;
-    buffer_.buffsz = 0;
-    buffer_.index = 0;
-    ok_ = false;
-  }
-}
-
-TermBuffer::~TermBuffer() {
-  if (buffer_.buff != nullptr)
-    ei_x_free(&buffer_);
-}
-
-TermBuffer::TermBuffer(TermBuffer &&other) noexcept
-    : buffer_(other.buffer_), ok_(other.ok_) {
-  other.buffer_.buff = nullptr;
-  other.buffer_.buffsz = 0;
-  other.buffer_.index = 0;
-  other.ok_ = false;
-}
-
-TermBuffer &TermBuffer::check(int rc) {
-  if (rc < 0)
-    ok_ = false;
-  return *this;
-}
-
-TermBuffer &TermBuffer::tuple(int arity) {
-  if (!ok_)
-    return *this;
-  return check(ei_x_encode_tuple_header(&buffer_, arity));
-}
-TermBuffer &TermBuffer::list(int length) {
-  if (!ok_ || length == 0)
-    return *this;
-  return check(ei_x_encode_list_header(&buffer_, length));
-}
-TermBuffer &TermBuffer::nil() {
-  if (!ok_)
-    return *this;
-  return check(ei_x_encode_empty_list(&buffer_));
-}
-TermBuffer &TermBuffer::atom(const char *name) {
-  if (!ok_)
-    return *this;
-  return check(ei_x_encode_atom(&buffer_, name));
-}
-TermBuffer &TermBuffer::binary(const void *data, size_t length) {
-  if (!ok_)
-    return *this;
-  if (length > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    ok_ = false;
-    return *this;
-  }
-  return check(ei_x_encode_binary(&buffer_, data, static_cast<int>(length)));
-}
-TermBuffer &TermBuffer::string(std::string_view text) {
-  if (!ok_)
-    return *this;
-  if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    ok_ = false;
-    return *this;
-  }
-  return check(ei_x_encode_string_len(&buffer_, text.data(),
-                                      static_cast<int>(text.size())));
-}
-TermBuffer &TermBuffer::integer(int64_t value) {
-  if (!ok_)
-    return *this;
-  return check(ei_x_encode_longlong(&buffer_, value));
-}
-TermBuffer &TermBuffer::uinteger(uint64_t value) {
-  if (!ok_)
-    return *this;
-  return check(ei_x_encode_ulonglong(&buffer_, value));
-}
-TermBuffer &TermBuffer::real(double value) {
-  if (!ok_)
-    return *this;
-  return check(ei_x_encode_double(&buffer_, value));
-}
 
 // ---- Commands --------------------------------------------------------------
 
@@ -610,7 +519,7 @@ bool decode_checked(const char *buf, size_t len, Command &out) {
   if (!in.skip())
     return false;
   make_tag(buf, tag_start, in.index(), out.tag);
-  if (!decode_body(in, op, arity, out))
+  if (!decode_body(in, op, arity, out.request))
     return false;
   return static_cast<size_t>(in.index()) == len;
 }

@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <ei.h>
@@ -51,53 +52,10 @@
 #include "hb_beamr/context.hpp"
 #include "hb_beamr/result.hpp"
 #include "hb_beamr/types.hpp"
+#include "term_buffer.hpp"
+#include "wire.hpp"
 
 namespace hb_beamr::driver {
-
-/// The caller's correlation term in external format, version byte included,
-/// ready for ERL_DRV_EXT2TERM.
-using Tag = std::vector<char>;
-
-/// The tag used when a command is too malformed to read its own: 'undefined'.
-Tag undefined_tag();
-
-/// A growing buffer of one term in external format (RAII over ei_x_buff).
-/// Encoding failures (only allocation can fail) are sticky: check ok() once
-/// at the end. Move-only.
-class TermBuffer {
-public:
-  TermBuffer();
-  ~TermBuffer();
-  TermBuffer(TermBuffer &&other) noexcept;
-  TermBuffer &operator=(TermBuffer &&) = delete;
-  TermBuffer(const TermBuffer &) = delete;
-  TermBuffer &operator=(const TermBuffer &) = delete;
-
-  TermBuffer &tuple(int arity);
-  /// A list header for `length` elements; call nil() after them (length 0
-  /// needs only nil()).
-  TermBuffer &list(int length);
-  TermBuffer &nil();
-  TermBuffer &atom(const char *name);
-  TermBuffer &binary(const void *data, size_t length);
-  TermBuffer &binary(std::string_view text) {
-    return binary(text.data(), text.size());
-  }
-  /// An Erlang string (a list of bytes).
-  TermBuffer &string(std::string_view text);
-  TermBuffer &integer(int64_t value);
-  TermBuffer &uinteger(uint64_t value);
-  TermBuffer &real(double value);
-
-  bool ok() const { return ok_; }
-  const char *data() const { return buffer_.buff; }
-  size_t size() const { return static_cast<size_t>(buffer_.index); }
-
-private:
-  TermBuffer &check(int rc);
-  ei_x_buff buffer_;
-  bool ok_ = true;
-};
 
 /// An argument or import result as sent by Erlang, before it is checked
 /// against a signature.
@@ -118,52 +76,77 @@ struct Value {
   double real = 0;
 };
 
-enum class Op {
-  init,
-  compile,
-  call,
-  indirect_call,
-  import_response,
-  import_error,
-  size,
-  read,
-  write,
-  serialize,
-  deserialize,
-  info,
-  ping,
-  /// Never on the wire: the fast path hands a long call over to the
-  /// instance thread (see fast_path.hpp).
-  adopt,
+/// The commands, one struct each; see the file comment for their terms.
+namespace cmd {
+/// {init, Tag, Wasm, wasm | aot[, Options]}
+struct Init {
+  std::vector<uint8_t> wasm;
+  bool precompiled = false; ///< mode aot
+  ContextOptions options;
 };
+/// {compile, Tag, Wasm}
+struct Compile {
+  std::vector<uint8_t> wasm;
+};
+/// {call, Tag, Name, Args[, Timeout]} or {indirect_call, Tag, Index, ...}
+struct Call {
+  bool indirect = false;
+  std::string name;   ///< the export called, unless indirect
+  uint64_t index = 0; ///< the table index called, if indirect
+  std::vector<Value> args;
+  /// Time limit in milliseconds, 0 = none (so are limits above
+  /// wire::kMaxTimeoutMs).
+  uint64_t timeout_ms = 0;
+};
+/// {import_response, Tag, Results} or {import_error, Tag, Message}
+struct ImportAnswer {
+  bool trap = false;          ///< import_error: the import traps
+  std::vector<Value> results; ///< import_response's results
+  std::string message;        ///< import_error's message
+};
+/// {size, Tag}
+struct Size {};
+/// {read, Tag, Offset, Length}
+struct Read {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+/// {write, Tag, Offset, Data}
+struct Write {
+  uint64_t offset = 0;
+  std::vector<uint8_t> data;
+};
+/// {serialize, Tag}
+struct Serialize {};
+/// {deserialize, Tag, Data}
+struct Deserialize {
+  std::vector<uint8_t> data;
+};
+/// {info, Tag}
+struct Info {};
+/// {ping, Tag}
+struct Ping {};
+} // namespace cmd
 
-/// One decoded command. Only the fields of its op are meaningful.
+/// What a command asks for. Info first: the cheapest to default-construct.
+using Request = std::variant<cmd::Info, cmd::Ping, cmd::Init, cmd::Compile,
+                             cmd::Call, cmd::ImportAnswer, cmd::Size, cmd::Read,
+                             cmd::Write, cmd::Serialize, cmd::Deserialize>;
+
+/// One decoded command: its request, and whom to answer.
 struct Command {
-  Op op = Op::info;
   Tag tag;
-  bool precompiled = false;  ///< init: mode aot
-  std::string name;          ///< call: export name
-  uint64_t index = 0;        ///< indirect_call: table index; read/write: offset
-  uint64_t length = 0;       ///< read: byte count
-  uint64_t timeout_ms = 0;   ///< call, indirect_call: time limit, 0 = none
-                             ///< (so are limits above kMaxTimeoutMs)
-  ContextOptions options;    ///< init: limits and modes
-  std::vector<Value> values; ///< call args / import results
-  std::vector<uint8_t> bytes; ///< init/compile module, write/deserialize data,
-                              ///< import_error message
+  Request request;
   /// ErlDrvTermData of the process to answer, if not the port's owner: the
-  /// caller of an adopted call, or the sender of a command sent straight to
-  /// the port (a call nested in an adopted call's import).
+  /// sender of a command sent straight to the port (a call nested in a
+  /// handed-over call's import).
   uint64_t reply_to = 0;
-  // adopt only:
-  bool indirect = false;   ///< the adopted call is an indirect_call
-  int64_t deadline_ns = 0; ///< steady_clock deadline, 0 = none
-};
 
-/// Call time limits above this many milliseconds (about 35 years) mean
-/// "no limit": the core's clock could not represent their deadline. The
-/// decoders store them as 0.
-constexpr uint64_t kMaxTimeoutMs = uint64_t{1} << 40;
+  /// The request if it is a `T`, else null.
+  template <typename T> T *as() { return std::get_if<T>(&request); }
+  /// The same, read-only.
+  template <typename T> const T *as() const { return std::get_if<T>(&request); }
+};
 
 /// Decodes one command. On failure returns false; `out.tag` then holds the
 /// command's tag if it could be read, else undefined_tag(). Never reads

@@ -1,6 +1,7 @@
 %% Codes and limits shared by the driver (c_src) and the Erlang side (src).
-%% The driver's C++ constants are the source of truth; this file must match
-%% them (a test in the driver's suite checks it).
+%% Generated from c_src/wire.hpp by c_src/test/print_wire_hrl.cpp; do not edit.
+%% Regenerate: build/c_src/test/print_wire_hrl > include/hb_beamr_wire.hrl
+%% (the ctest wire_hrl_matches fails while this file differs).
 
 %% port_control operations (c_src/fast_path.hpp); 0 is the driver's no-op.
 -define(HB_CTL_PING, 0).
@@ -10,10 +11,10 @@
 -define(HB_CTL_REQUEST, 4).
 
 %% First byte of a port_control reply.
--define(HB_REPLY_DATA, 0).     % <<0, Data>>: {ok, Data}
--define(HB_REPLY_TERM, 1).     % <<1, Term>>: binary_to_term(Term)
+-define(HB_REPLY_DATA, 0).  % <<0, Data>>: {ok, Data}
+-define(HB_REPLY_TERM, 1).  % <<1, Term>>: binary_to_term(Term)
 -define(HB_REPLY_RESULTS, 2).  % <<2, Values>>: {ok, Results}
--define(HB_REPLY_IMPORT, 3).   % <<3, Index:32, Values>>: import Index waits
+-define(HB_REPLY_IMPORT, 3).  % <<3, Index:32, Values>>: import Index waits
 
 %% First byte of a compact command or answer (c_src/compact.hpp).
 -define(HB_COMPACT_CALL, 0).

@@ -1,0 +1,110 @@
+// The per-port Session; see session.hpp.
+#include "session.hpp"
+
+#include <utility>
+
+namespace hb_beamr::driver {
+
+bool Session::push(Command &&command) {
+  DrvLock lock(mutex_);
+  if (closed_)
+    return false;
+  queue_.emplace_back(std::move(command));
+  cond_.signal();
+  return true;
+}
+
+std::optional<ThreadMessage> Session::take(bool inside_command) {
+  DrvLock lock(mutex_);
+  if (!inside_command)
+    held_ = false;
+  while ((queue_.empty() || borrowed_) && !closed_)
+    cond_.wait(mutex_);
+  if (closed_)
+    return std::nullopt;
+  ThreadMessage message = std::move(queue_.front());
+  queue_.pop_front();
+  held_ = true;
+  return message;
+}
+
+void Session::release() {
+  DrvLock lock(mutex_);
+  held_ = false;
+}
+
+bool Session::try_borrow() {
+  DrvLock lock(mutex_);
+  if (closed_ || held_ || borrowed_ || !queue_.empty())
+    return false;
+  borrowed_ = true;
+  return true;
+}
+
+void Session::end_borrow() {
+  DrvLock lock(mutex_);
+  borrowed_ = false;
+  // Only a thread with messages waiting needs waking: waking an idle one on
+  // every fast call would cost the thread hand-off the fast path avoids.
+  if (!queue_.empty() || closed_)
+    cond_.signal();
+}
+
+void Session::hand_over(HandOver &&call) {
+  DrvLock lock(mutex_);
+  queue_.emplace_front(std::move(call));
+  borrowed_ = false;
+  cond_.signal();
+}
+
+bool Session::close() {
+  DrvLock lock(mutex_);
+  closed_ = true;
+  queue_.clear();
+  cond_.broadcast();
+  return held_;
+}
+
+void Session::watch_borrower(ErlDrvPort port) {
+  if (borrower_monitor_)
+    return;
+  ErlDrvMonitor monitor;
+  if (driver_monitor_process(port, caller_, &monitor) == 0)
+    borrower_monitor_ = monitor;
+}
+
+void Session::forget_borrower(ErlDrvPort port) {
+  if (borrower_monitor_)
+    driver_demonitor_process(port, &*borrower_monitor_);
+  borrower_monitor_.reset();
+  caller_ = 0;
+}
+
+void Session::watch_handed_over(const Tag &tag) {
+  if (borrower_monitor_)
+    handed_over_ = HandedOverWatch{tag, *borrower_monitor_};
+  borrower_monitor_.reset();
+  caller_ = 0;
+}
+
+void Session::forget_handed_over(ErlDrvPort port) {
+  if (handed_over_)
+    driver_demonitor_process(port, &handed_over_->monitor);
+  handed_over_.reset();
+}
+
+Session::Exit Session::caller_exited(const ErlDrvMonitor &monitor, Tag &tag) {
+  if (handed_over_ &&
+      driver_compare_monitors(&handed_over_->monitor, &monitor) == 0) {
+    tag = std::move(handed_over_->tag);
+    handed_over_.reset();
+    return Exit::handed_over;
+  }
+  if (!borrower_monitor_ ||
+      driver_compare_monitors(&*borrower_monitor_, &monitor) != 0)
+    return Exit::unrelated;
+  borrower_monitor_.reset();
+  return Exit::borrower;
+}
+
+} // namespace hb_beamr::driver

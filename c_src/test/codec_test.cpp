@@ -1,0 +1,167 @@
+// The decoders of both encodings (external terms and compact) and the
+// encodings the fast path replies with.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "compact.hpp"
+#include "protocol.hpp"
+
+namespace hb_beamr::driver {
+namespace {
+
+std::vector<char> be64(uint64_t v) {
+  std::vector<char> out;
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
+  return out;
+}
+
+void append(std::vector<char> &out, const std::vector<char> &more) {
+  out.insert(out.end(), more.begin(), more.end());
+}
+
+std::vector<char> value(wire::ValueCode code, uint64_t payload) {
+  std::vector<char> out{static_cast<char>(wire::byte(code))};
+  append(out, be64(payload));
+  return out;
+}
+
+std::vector<char> compact_call(const std::string &name, uint64_t timeout) {
+  std::vector<char> out{static_cast<char>(wire::byte(wire::CompactCode::call))};
+  append(out, be64(timeout));
+  const auto n = static_cast<uint32_t>(name.size());
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
+  out.insert(out.end(), name.begin(), name.end());
+  return out;
+}
+
+TEST(Compact, DecodesACallWithItsValues) {
+  std::vector<char> buf = compact_call("fac", 250);
+  append(buf, value(wire::ValueCode::integer, static_cast<uint64_t>(-3)));
+  append(buf, value(wire::ValueCode::nan, 0));
+  ASSERT_TRUE(is_compact(buf.data(), buf.size()));
+  Command c;
+  ASSERT_TRUE(decode_compact_call(buf.data(), buf.size(), c));
+  const cmd::Call *call = c.as<cmd::Call>();
+  ASSERT_NE(call, nullptr);
+  EXPECT_FALSE(call->indirect);
+  EXPECT_EQ(call->name, "fac");
+  EXPECT_EQ(call->timeout_ms, 250u);
+  ASSERT_EQ(call->args.size(), 2u);
+  EXPECT_EQ(call->args[0].kind, Value::Kind::integer);
+  EXPECT_EQ(call->args[0].i, -3);
+  EXPECT_EQ(call->args[1].kind, Value::Kind::nan);
+}
+
+TEST(Compact, TimeoutsBeyondTheLimitMeanNone) {
+  std::vector<char> buf = compact_call("f", wire::kMaxTimeoutMs + 1);
+  Command c;
+  ASSERT_TRUE(decode_compact_call(buf.data(), buf.size(), c));
+  ASSERT_NE(c.as<cmd::Call>(), nullptr);
+  EXPECT_EQ(c.as<cmd::Call>()->timeout_ms, 0u);
+}
+
+TEST(Compact, RefusesTruncatedOrUnknownInput) {
+  Command c;
+  std::vector<char> buf = compact_call("fac", 0);
+  EXPECT_FALSE(decode_compact_call(buf.data(), buf.size() - 1, c));
+  append(buf, value(wire::ValueCode::integer, 1));
+  EXPECT_FALSE(decode_compact_call(buf.data(), buf.size() - 1, c));
+  // A reference is a result, never an argument.
+  std::vector<char> with_ref = compact_call("fac", 0);
+  append(with_ref, value(wire::ValueCode::ref, 0));
+  EXPECT_FALSE(decode_compact_call(with_ref.data(), with_ref.size(), c));
+  EXPECT_FALSE(decode_compact_call(nullptr, 0, c));
+}
+
+TEST(Compact, DecodesBothKindsOfAnswer) {
+  const char reject[] = {
+      static_cast<char>(wire::byte(wire::CompactCode::reject)), 'n', 'o'};
+  Command c;
+  ASSERT_TRUE(decode_compact_answer(reject, sizeof reject, c));
+  ASSERT_NE(c.as<cmd::ImportAnswer>(), nullptr);
+  EXPECT_TRUE(c.as<cmd::ImportAnswer>()->trap);
+  EXPECT_EQ(c.as<cmd::ImportAnswer>()->message, "no");
+  std::vector<char> ok{
+      static_cast<char>(wire::byte(wire::CompactCode::answer))};
+  append(ok, value(wire::ValueCode::real, 0));
+  ASSERT_TRUE(decode_compact_answer(ok.data(), ok.size(), c));
+  const cmd::ImportAnswer *answer = c.as<cmd::ImportAnswer>();
+  ASSERT_NE(answer, nullptr);
+  EXPECT_FALSE(answer->trap);
+  ASSERT_EQ(answer->results.size(), 1u);
+  EXPECT_EQ(answer->results[0].kind, Value::Kind::real);
+}
+
+TEST(Compact, EncodesResultsBehindTheirMarker) {
+  wasm_val_t v[2];
+  v[0].kind = WASM_I32;
+  v[0].of.i32 = -1;
+  v[1].kind = WASM_F64;
+  v[1].of.f64 = 2.5;
+  std::vector<char> out;
+  encode_compact_results(out, v, {ValType::i32, ValType::f64});
+  ASSERT_EQ(out.size(), 1u + 2 * 9);
+  EXPECT_EQ(out[0], static_cast<char>(wire::byte(wire::ReplyMarker::results)));
+  EXPECT_EQ(out[1], static_cast<char>(wire::byte(wire::ValueCode::integer)));
+  EXPECT_EQ(std::vector<char>(out.begin() + 2, out.begin() + 10),
+            be64(static_cast<uint64_t>(int64_t{-1})));
+  EXPECT_EQ(out[10], static_cast<char>(wire::byte(wire::ValueCode::real)));
+}
+
+// {call, Tag, <<"fac">>, [5.0], infinity} as term_to_binary makes it.
+TermBuffer call_command(const char *tag_atom) {
+  TermBuffer t;
+  t.tuple(5).atom("call").atom(tag_atom).binary(std::string_view("fac"));
+  t.list(1).real(5.0).nil().atom("infinity");
+  return t;
+}
+
+TEST(Terms, DecodesACallAndItsTag) {
+  const TermBuffer t = call_command("t1");
+  ASSERT_TRUE(t.ok());
+  Command c;
+  ASSERT_TRUE(decode_command(t.data(), t.size(), c));
+  const cmd::Call *call = c.as<cmd::Call>();
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->name, "fac");
+  EXPECT_EQ(call->timeout_ms, 0u);
+  ASSERT_EQ(call->args.size(), 1u);
+  EXPECT_EQ(call->args[0].kind, Value::Kind::real);
+  TermBuffer expected;
+  expected.atom("t1");
+  EXPECT_EQ(c.tag, Tag(expected.data(), expected.data() + expected.size()));
+}
+
+TEST(Terms, EveryTruncationIsRefused) {
+  const TermBuffer t = call_command("t1");
+  for (size_t len = 0; len < t.size(); ++len) {
+    Command c;
+    EXPECT_FALSE(decode_command(t.data(), len, c)) << len;
+    EXPECT_FALSE(c.tag.empty());
+  }
+}
+
+TEST(Terms, AnEncodedTagIsEmbeddedAsATerm) {
+  TermBuffer tag;
+  tag.tuple(2).atom("ref").uinteger(7);
+  TermBuffer moved;
+  moved.tuple(2).atom("moved").encoded(
+      Tag(tag.data(), tag.data() + tag.size()));
+  ASSERT_TRUE(moved.ok());
+  TermBuffer expected;
+  expected.tuple(2).atom("moved").tuple(2).atom("ref").uinteger(7);
+  EXPECT_EQ(std::string(moved.data(), moved.size()),
+            std::string(expected.data(), expected.size()));
+  // Anything but one whole term is refused.
+  TermBuffer broken;
+  broken.encoded(Tag(tag.data(), tag.data() + tag.size() - 1));
+  EXPECT_FALSE(broken.ok());
+}
+
+} // namespace
+} // namespace hb_beamr::driver
