@@ -673,7 +673,7 @@ const std::vector<ExternDesc> &exports(const Module &module) {
   return module.exports_;
 }
 
-struct Instance::Impl {
+struct Instance::Impl final : DirectCalls {
   struct HostEnv {
     Impl *impl;
     size_t index; // in imports(*module)
@@ -722,6 +722,11 @@ struct Instance::Impl {
                   wasm_val_t *results);
   Status invoke(const Target &target, const wasm_val_t *args,
                 wasm_val_t *results);
+  // DirectCalls: calls by export name or table index.
+  Status call(std::string_view name, const wasm_val_t *args,
+              wasm_val_t *results) override;
+  Status call_indirect(uint64_t index, const wasm_val_t *args,
+                       wasm_val_t *results) override;
   Result<FuncPtr> table_func(uint64_t index);
 };
 
@@ -1344,12 +1349,12 @@ Result<FuncSig> Instance::export_signature(std::string_view name) {
   return sig;
 }
 
-Status Instance::call(std::string_view name, const wasm_val_t *args,
-                      wasm_val_t *results) {
-  Result<Impl::Target> target = impl_->export_target(name);
+Status Instance::Impl::call(std::string_view name, const wasm_val_t *args,
+                            wasm_val_t *results) {
+  Result<Target> target = export_target(name);
   if (!target)
     return target.error();
-  return impl_->invoke(target.value(), args, results);
+  return invoke(target.value(), args, results);
 }
 
 Result<FuncSig> Instance::table_signature(uint64_t index) {
@@ -1364,13 +1369,18 @@ Result<FuncSig> Instance::table_signature(uint64_t index) {
   return sig;
 }
 
-Status Instance::call_indirect(uint64_t index, const wasm_val_t *args,
-                               wasm_val_t *results) {
-  Result<Impl::Target> target = impl_->table_target(index);
+Status Instance::Impl::call_indirect(uint64_t index, const wasm_val_t *args,
+                                     wasm_val_t *results) {
+  Result<Target> target = table_target(index);
   if (!target)
     return target.error();
-  return impl_->invoke(target.value(), args, results);
+  return invoke(target.value(), args, results);
 }
+
+// WAMR's interpreter runs a call to its end on the calling thread's stack;
+// it has no way to put a call aside and resume it later.
+Suspension *Instance::suspension() { return nullptr; }
+DirectCalls *Instance::direct_calls() { return impl_.get(); }
 
 Result<MemoryView> Instance::memory() {
   if (impl_->memory == nullptr)
@@ -1457,33 +1467,9 @@ Status Instance::set_fuel(uint64_t fuel) {
   return {};
 }
 
-// WAMR's interpreter runs a call to its end on the calling thread's stack;
-// it has no way to put a call aside and resume it later.
+// See Instance::suspension().
 bool can_suspend() { return false; }
 void tick(wasm_engine_t *) {}
-
-namespace {
-Error cannot_suspend() {
-  return make_error(ErrorKind::unsupported,
-                    "WAMR cannot suspend calls: every call runs to its end");
-}
-} // namespace
-
-Status Instance::begin(std::string_view, uint64_t, const wasm_val_t *) {
-  return cannot_suspend();
-}
-Result<Progress> Instance::poll(SteadyClock::time_point) {
-  return cannot_suspend();
-}
-Status Instance::finish(std::vector<wasm_val_t> &) { return cannot_suspend(); }
-Result<const FuncSig *> Instance::export_signature_ref(std::string_view) {
-  return cannot_suspend();
-}
-const PendingImport *Instance::pending_import() const { return nullptr; }
-Status Instance::answer(const wasm_val_t *) { return cannot_suspend(); }
-void Instance::reject(std::string) {}
-void Instance::abandon() {}
-size_t Instance::suspended_calls() const { return 0; }
 
 wasm_trap_t *new_trap(void *store, std::string_view message) {
   wasm_store_t *s =
