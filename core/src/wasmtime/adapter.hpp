@@ -146,6 +146,9 @@ struct Instance::Impl final : Suspension {
   std::optional<SteadyClock::time_point> slice_end;
   // Set while abandon() unwinds everything.
   bool abandoning = false;
+  // The record of the last import answered, for the next one (see
+  // host_function()).
+  std::unique_ptr<Suspended> spare_suspended;
 
   // Exported functions already looked up, with their signatures: a call by
   // name would otherwise ask Wasmtime for the export and rebuild its type

@@ -29,7 +29,11 @@ void Instance::Impl::host_function(
     }
     return;
   }
-  auto suspended = std::make_unique<Suspended>();
+  // Every import of a call suspends it, so the record of the last one is
+  // reused, vectors and all: an import costs no allocation of ours.
+  std::unique_ptr<Suspended> suspended = std::move(self.spare_suspended);
+  if (!suspended)
+    suspended = std::make_unique<Suspended>();
   suspended->impl = &self;
   suspended->frame = self.frames.back().get();
   suspended->caller = caller;
@@ -109,6 +113,11 @@ void Instance::Impl::drop_host(void *env) {
   }
   if (host->frame->host == host.get())
     host->frame->host = nullptr;
+  host->answer = Suspended::Answer::none;
+  host->child = nullptr;
+  host->message.clear();
+  if (!self.spare_suspended)
+    self.spare_suspended = std::move(host);
 }
 
 void Instance::Impl::drop_frames() {
