@@ -1,7 +1,7 @@
 // Internal: the seam between the engine-independent core and one engine.
 //
-// Exactly one engine_<name>.cpp defines everything declared here; CMake picks
-// it with HB_BEAMR_ENGINE. The core speaks wasm.h's vocabulary (wasm_config_t,
+// Exactly one adapter, the files of core/src/<engine>/, defines everything
+// declared here; CMake picks it with HB_BEAMR_ENGINE. The core speaks wasm.h's vocabulary (wasm_config_t,
 // wasm_engine_t, wasm_val_t, type objects); how a store, an instance and a
 // call are made is the adapter's business, because wasm.h alone cannot
 // interrupt, meter or resume a running call on every engine.
