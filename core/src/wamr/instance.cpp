@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "default_exports.hpp"
+#include "import_provider.hpp"
 #include "type_description.hpp"
 #include "wamr/adapter.hpp"
 
@@ -73,64 +74,60 @@ Status check_table_limit(const Module &module, uint64_t max_elements) {
 
 namespace {
 
-// The object for import `desc` of WAMR type `type`: a host function bound
-// to the adapter's trampoline, or a fresh global, memory or table.
-Result<wasm_extern_t *> import_object(Instance::Impl &impl,
-                                      const ExternDesc &desc, size_t index,
-                                      const wasm_externtype_t *type) {
-  wasm_store_t *store = impl.store.get();
-  const std::string what = "import " + desc.module + "." + desc.name;
+// Makes the object of one import, into `made`.
+class StoreImports final : public ImportProvider {
+public:
+  StoreImports(Instance::Impl &impl, const ExternDesc &desc)
+      : impl_(impl), store_(impl.store.get()), desc_(desc) {}
+
   wasm_extern_t *made = nullptr;
-  switch (wasm_externtype_kind(type)) {
-  case WASM_EXTERN_FUNC: {
+
+  Status function(size_t index, const wasm_functype_t *type) override {
     unsigned result_cells = 0;
-    for (ValType t : desc.func.results)
+    for (ValType t : desc_.func.results)
       result_cells += cells(t);
     if (result_cells > 2)
       return make_error(ErrorKind::unsupported,
-                        "cannot provide " + what + " " + desc.signature +
-                            ": WAMR host functions return at most 64 bits "
-                            "of results");
-    impl.host_envs.push_back(std::make_unique<Instance::Impl::HostEnv>(
-        Instance::Impl::HostEnv{&impl, index}));
-    wasm_func_t *f = wasm_func_new_with_env(
-        store, wasm_externtype_as_functype_const(type),
-        &Instance::Impl::trampoline, impl.host_envs.back().get(), nullptr);
-    made = f ? wasm_func_as_extern(f) : nullptr;
-    break;
-  }
-  case WASM_EXTERN_GLOBAL: {
-    const wasm_globaltype_t *gt = wasm_externtype_as_globaltype_const(type);
-    wasm_valkind_t kind = wasm_valtype_kind(wasm_globaltype_content(gt));
-    if (!wasm_valkind_is_num(kind) || kind == WASM_V128)
-      return make_error(ErrorKind::unsupported,
-                        "cannot provide " + what + " " + desc.signature +
-                            ": WAMR links only numeric global imports");
-    wasm_val_t zero = zero_value(valtype_of(wasm_globaltype_content(gt)));
-    wasm_global_t *g = wasm_global_new(store, gt, &zero);
-    made = g ? wasm_global_as_extern(g) : nullptr;
-    break;
+                        "WAMR host functions return at most 64 bits of "
+                        "results");
+    impl_.host_envs.push_back(std::make_unique<Instance::Impl::HostEnv>(
+        Instance::Impl::HostEnv{&impl_, index}));
+    wasm_func_t *f =
+        wasm_func_new_with_env(store_, type, &Instance::Impl::trampoline,
+                               impl_.host_envs.back().get(), nullptr);
+    return keep(f ? wasm_func_as_extern(f) : nullptr);
   }
   // WAMR makes memories and tables for these imports itself, fresh and of
   // the imported type; the objects only fill their places.
-  case WASM_EXTERN_MEMORY: {
-    wasm_memory_t *m =
-        wasm_memory_new(store, wasm_externtype_as_memorytype_const(type));
-    made = m ? wasm_memory_as_extern(m) : nullptr;
-    break;
+  Status memory(const wasm_memorytype_t *type) override {
+    wasm_memory_t *m = wasm_memory_new(store_, type);
+    return keep(m ? wasm_memory_as_extern(m) : nullptr);
   }
-  case WASM_EXTERN_TABLE: {
-    wasm_table_t *t = wasm_table_new(
-        store, wasm_externtype_as_tabletype_const(type), nullptr);
-    made = t ? wasm_table_as_extern(t) : nullptr;
-    break;
+  Status table(const wasm_tabletype_t *type) override {
+    wasm_table_t *t = wasm_table_new(store_, type, nullptr);
+    return keep(t ? wasm_table_as_extern(t) : nullptr);
   }
-  default: return make_error(ErrorKind::link, "unsupported import kind");
+  Status global(const wasm_globaltype_t *type,
+                const wasm_val_t &zero) override {
+    if (!wasm_valkind_is_num(zero.kind))
+      return make_error(ErrorKind::unsupported,
+                        "WAMR links only numeric global imports");
+    wasm_global_t *g = wasm_global_new(store_, type, &zero);
+    return keep(g ? wasm_global_as_extern(g) : nullptr);
   }
-  if (made == nullptr)
-    return make_error(ErrorKind::allocation, "cannot provide " + what);
-  return made;
-}
+
+private:
+  Status keep(wasm_extern_t *object) {
+    made = object;
+    if (made == nullptr)
+      return make_error(ErrorKind::allocation, "WAMR cannot make it");
+    return {};
+  }
+
+  Instance::Impl &impl_;
+  wasm_store_t *store_;
+  const ExternDesc &desc_;
+};
 
 // Every import's object, in WAMR's order (grouped by kind), into
 // impl.import_objects, which owns what was made even after a failure.
@@ -142,13 +139,10 @@ Status provide_imports(Instance::Impl &impl, wasm_module_t *raw) {
   Status status;
   for (size_t i = 0; status && i < types.vec.size; ++i) {
     size_t index = module.import_order_[i];
-    Result<wasm_extern_t *> made =
-        import_object(impl, module.imports_[index], index,
-                      wasm_importtype_type(types.vec.data[i]));
-    if (made)
-      externs[i] = made.value();
-    else
-      status = made.error();
+    StoreImports provider(impl, module.imports_[index]);
+    status = provide_import(provider, module.imports_[index], index,
+                            wasm_importtype_type(types.vec.data[i]));
+    externs[i] = provider.made;
   }
   wasm_extern_vec_new(&impl.import_objects.vec, externs.size(), externs.data());
   return status;

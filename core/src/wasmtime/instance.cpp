@@ -1,6 +1,7 @@
 // The Wasmtime adapter's instances: making the store and the instance, and
 // the host's access to its exports (functions, memory, globals).
 #include "default_exports.hpp"
+#include "import_provider.hpp"
 #include "type_description.hpp"
 #include "wasmtime/adapter.hpp"
 
@@ -79,81 +80,72 @@ Status make_store(Instance::Impl &impl, const InstanceSettings &settings) {
   return {};
 }
 
-// A fresh object of the type of a memory, table or global import.
-Status fresh_import(wasmtime_context_t *ctx, const wasm_externtype_t *type,
-                    wasmtime_extern_t &ext) {
-  wasmtime_error_t *err = nullptr;
-  switch (wasm_externtype_kind(type)) {
-  case WASM_EXTERN_MEMORY:
-    ext.kind = WASMTIME_EXTERN_MEMORY;
-    err = wasmtime_memory_new(ctx, wasm_externtype_as_memorytype_const(type),
-                              &ext.of.memory);
-    break;
-  case WASM_EXTERN_TABLE: {
-    const wasm_tabletype_t *tt = wasm_externtype_as_tabletype_const(type);
-    wasmtime_val_t init = null_ref(valtype_of(wasm_tabletype_element(tt)));
-    ext.kind = WASMTIME_EXTERN_TABLE;
-    err = wasmtime_table_new(ctx, tt, &init, &ext.of.table);
-    break;
-  }
-  case WASM_EXTERN_GLOBAL: {
-    const wasm_globaltype_t *gt = wasm_externtype_as_globaltype_const(type);
-    ValType content = valtype_of(wasm_globaltype_content(gt));
-    if (content == ValType::v128)
-      return make_error(ErrorKind::link,
-                        "cannot provide a global import of type v128");
-    wasmtime_val_t init;
-    if (Status s = to_wasmtime(zero_value(content), &init); !s)
-      return s;
-    ext.kind = WASMTIME_EXTERN_GLOBAL;
-    err = wasmtime_global_new(ctx, gt, &init, &ext.of.global);
-    break;
-  }
-  default: return make_error(ErrorKind::link, "unsupported import kind");
-  }
-  if (err == nullptr)
-    return {};
-  ErrorPtr owned(err);
-  return make_error(ErrorKind::link, message_of(err));
-}
-
 struct LinkerDeleter {
   void operator()(wasmtime_linker_t *l) const { wasmtime_linker_delete(l); }
 };
 using LinkerPtr = std::unique_ptr<wasmtime_linker_t, LinkerDeleter>;
 
-// Defines import `i` of type `type` in `linker`: a function import as the
-// adapter's host function, any other as a fresh object of its type.
-Status define_import(Instance::Impl &impl, wasmtime_linker_t *linker,
-                     const wasm_importtype_t *type, size_t i) {
-  const wasm_name_t *module = wasm_importtype_module(type);
-  const wasm_name_t *name = wasm_importtype_name(type);
-  const wasm_externtype_t *extern_type = wasm_importtype_type(type);
-  wasmtime_error_t *err = nullptr;
-  if (wasm_externtype_kind(extern_type) == WASM_EXTERN_FUNC) {
-    impl.host_envs.push_back(std::make_unique<Instance::Impl::HostEnv>(
-        Instance::Impl::HostEnv{&impl, i}));
-    err = wasmtime_linker_define_async_func(
-        linker, module->data, module->size, name->data, name->size,
-        wasm_externtype_as_functype_const(extern_type),
-        &Instance::Impl::host_function, impl.host_envs.back().get(), nullptr);
-  } else {
-    wasmtime_extern_t ext;
-    Status made = fresh_import(impl.context, extern_type, ext);
-    if (!made) {
-      const ExternDesc &d = imports(*impl.module)[i];
-      return make_error(ErrorKind::link, "cannot provide import " + d.module +
-                                             "." + d.name + ": " +
-                                             made.error().message);
-    }
-    err = wasmtime_linker_define(linker, impl.context, module->data,
-                                 module->size, name->data, name->size, &ext);
+// Defines one import in the linker: a function import as the adapter's
+// host function, any other as a fresh object of its type.
+class LinkerImports final : public ImportProvider {
+public:
+  LinkerImports(Instance::Impl &impl, wasmtime_linker_t *linker,
+                const wasm_importtype_t *type)
+      : impl_(impl), linker_(linker), module_(wasm_importtype_module(type)),
+        name_(wasm_importtype_name(type)) {}
+
+  Status function(size_t index, const wasm_functype_t *type) override {
+    impl_.host_envs.push_back(std::make_unique<Instance::Impl::HostEnv>(
+        Instance::Impl::HostEnv{&impl_, index}));
+    return checked(wasmtime_linker_define_async_func(
+        linker_, module_->data, module_->size, name_->data, name_->size, type,
+        &Instance::Impl::host_function, impl_.host_envs.back().get(), nullptr));
   }
-  if (err == nullptr)
-    return {};
-  ErrorPtr owned(err);
-  return make_error(ErrorKind::link, message_of(err));
-}
+  Status memory(const wasm_memorytype_t *type) override {
+    wasmtime_extern_t ext;
+    ext.kind = WASMTIME_EXTERN_MEMORY;
+    return define(wasmtime_memory_new(impl_.context, type, &ext.of.memory),
+                  ext);
+  }
+  Status table(const wasm_tabletype_t *type) override {
+    wasmtime_val_t init = null_ref(valtype_of(wasm_tabletype_element(type)));
+    wasmtime_extern_t ext;
+    ext.kind = WASMTIME_EXTERN_TABLE;
+    return define(wasmtime_table_new(impl_.context, type, &init, &ext.of.table),
+                  ext);
+  }
+  Status global(const wasm_globaltype_t *type,
+                const wasm_val_t &zero) override {
+    wasmtime_val_t init;
+    if (Status s = to_wasmtime(zero, &init); !s)
+      return s;
+    wasmtime_extern_t ext;
+    ext.kind = WASMTIME_EXTERN_GLOBAL;
+    return define(
+        wasmtime_global_new(impl_.context, type, &init, &ext.of.global), ext);
+  }
+
+private:
+  static Status checked(wasmtime_error_t *err) {
+    if (err == nullptr)
+      return {};
+    ErrorPtr owned(err);
+    return make_error(ErrorKind::link, message_of(err));
+  }
+  // Defines `ext`, made with error `made`.
+  Status define(wasmtime_error_t *made, const wasmtime_extern_t &ext) {
+    if (Status s = checked(made); !s)
+      return s;
+    return checked(wasmtime_linker_define(linker_, impl_.context, module_->data,
+                                          module_->size, name_->data,
+                                          name_->size, &ext));
+  }
+
+  Instance::Impl &impl_;
+  wasmtime_linker_t *linker_;
+  const wasm_name_t *module_;
+  const wasm_name_t *name_;
+};
 
 // Host functions that can suspend a call exist only as linker definitions,
 // and a module using them must be instantiated asynchronously: the start
@@ -165,8 +157,11 @@ Status link_and_instantiate(Instance::Impl &impl) {
   wasm_importtype_vec_t types;
   wasmtime_module_imports(impl.module->raw_, &types);
   Status status;
-  for (size_t i = 0; status && i < types.size; ++i)
-    status = define_import(impl, linker.get(), types.data[i], i);
+  for (size_t i = 0; status && i < types.size; ++i) {
+    LinkerImports provider(impl, linker.get(), types.data[i]);
+    status = provide_import(provider, imports(*impl.module)[i], i,
+                            wasm_importtype_type(types.data[i]));
+  }
   wasm_importtype_vec_delete(&types);
   if (!status)
     return status;
