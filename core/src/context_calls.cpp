@@ -128,14 +128,19 @@ Status Context::Impl::blocking_call(const char *operation,
             " is not allowed on a context made with instantiate_suspending "
             "(use start_" +
             operation + ")"));
+  if (instance->suspension() != nullptr) {
+    FuncSig storage;
+    Result<const FuncSig *> sig = call_signature(name, index, storage);
+    if (!sig)
+      return sig.error();
+    return run_call(*sig.value(), args, results, [&](wasm_val_t *out) {
+      return call_suspending(name, index, args.data(), out);
+    });
+  }
   Result<FuncSig> sig = name.empty() ? instance->table_signature(index)
                                      : instance->export_signature(name);
   if (!sig)
     return fail(sig.error());
-  if (instance->suspension() != nullptr)
-    return run_call(sig.value(), args, results, [&](wasm_val_t *out) {
-      return call_suspending(name, index, args.data(), out);
-    });
   engine::DirectCalls &direct = *instance->direct_calls();
   return run_call(sig.value(), args, results, [&](wasm_val_t *out) {
     return name.empty() ? direct.call_indirect(index, args.data(), out)

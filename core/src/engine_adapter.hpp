@@ -1,10 +1,11 @@
 // Internal: the seam between the engine-independent core and one engine.
 //
 // Exactly one adapter, the files of core/src/<engine>/, defines everything
-// declared here; CMake picks it with HB_BEAMR_ENGINE. The core speaks wasm.h's vocabulary (wasm_config_t,
-// wasm_engine_t, wasm_val_t, type objects); how a store, an instance and a
-// call are made is the adapter's business, because wasm.h alone cannot
-// interrupt, meter or resume a running call on every engine.
+// declared here; CMake picks it with HB_BEAMR_ENGINE. The core speaks wasm.h's
+// vocabulary (wasm_config_t, wasm_engine_t, wasm_val_t, type objects); how a
+// store, an instance and a call are made is the adapter's business, because
+// wasm.h alone cannot interrupt, meter or resume a running call on every
+// engine.
 #pragma once
 
 #include <atomic>
@@ -66,8 +67,10 @@ Result<std::vector<uint8_t>> serialize(const Module &module);
 const std::vector<ExternDesc> &imports(const Module &module);
 const std::vector<ExternDesc> &exports(const Module &module);
 
-/// Answers a call of function import number `index` (module order). `results`
-/// arrive pre-filled with zeros of the right types. An error becomes a trap.
+/// Answers a call of function import number `index` (module order) at once,
+/// on the calling thread: every import on an engine without suspension, and
+/// only a start function's imports on one with it. `results` arrive
+/// pre-filled with zeros of the right types. An error becomes a trap.
 using ImportHandler = std::function<Status(size_t index, const wasm_val_t *args,
                                            wasm_val_t *results)>;
 

@@ -94,6 +94,9 @@ public:
   /// invalid_state). Returns null only if memory is exhausted. Options the
   /// engine cannot honour make load() fail with `unsupported`.
   static std::unique_ptr<Context> create(const ContextOptions &options = {});
+  /// Frees the instance, module reference and store. Not from inside one of
+  /// the context's own calls (the C facade defers that until the outermost
+  /// call returns).
   ~Context();
   Context(const Context &) = delete;
   Context &operator=(const Context &) = delete;
@@ -114,6 +117,7 @@ public:
   Result<std::vector<uint8_t>> serialize_module() const;
 
   /// The module's imports and exports, in module order. Empty before load.
+  /// Valid as long as the context.
   const std::vector<ExternDesc> &imports() const;
   const std::vector<ExternDesc> &exports() const;
 
@@ -186,7 +190,10 @@ public:
   /// count and type; `results` is resized to its result count. Allowed in
   /// INSTANTIATED and TRAPPED, and (re-entrantly) from a host function in
   /// AWAITING_IMPORT. A trap fails with `trap` and leaves the context usable
-  /// (state TRAPPED).
+  /// (state TRAPPED). Runs to its end on the calling thread, and so do the
+  /// host functions it calls (on an engine that can suspend, as a
+  /// suspendable call polled to its end, each import answered by its host
+  /// function).
   Status call(std::string_view name, const std::vector<wasm_val_t> &args,
               std::vector<wasm_val_t> &results);
 

@@ -149,6 +149,8 @@ struct Instance::Impl final : Suspension {
   // The record of the last import answered, for the next one (see
   // host_function()).
   std::unique_ptr<Suspended> spare_suspended;
+  // The frame of the last call finished, for the next one (see begin()).
+  std::unique_ptr<Frame> spare_frame;
 
   // Exported functions already looked up, with their signatures: a call by
   // name would otherwise ask Wasmtime for the export and rebuild its type

@@ -183,7 +183,11 @@ Status Instance::Impl::begin(std::string_view name, uint64_t index,
     return make_error(ErrorKind::invalid_state,
                       "a call can only start at top level or inside an "
                       "import that awaits its answer");
-  auto frame = std::make_unique<Frame>();
+  // Like the record of an import, the frame of the last finished call is
+  // reused for the next one.
+  std::unique_ptr<Frame> frame = std::move(spare_frame);
+  if (!frame)
+    frame = std::make_unique<Frame>();
   size_t nresults = 0;
   if (!name.empty()) {
     Result<const ExportedFunc *> found = exported_func(name);
@@ -269,6 +273,9 @@ Status Instance::Impl::finish(std::vector<wasm_val_t> &out) {
       if (is_gc_ref(v.kind))
         wasmtime_val_unroot(&v);
   delete_frame_future(frame);
+  frame.done = false;
+  frame.host = nullptr;
+  spare_frame = std::move(frames.back());
   frames.pop_back();
   if (!frames.empty() && frames.back()->host != nullptr)
     frames.back()->host->child = nullptr;
