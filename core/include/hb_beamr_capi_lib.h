@@ -25,16 +25,15 @@
 extern "C" {
 #endif
 
-/* Return codes. The WAMR_* names are historical (the original engine) and
- * keep their meaning on every engine. */
+/* Return codes. They mean the same on every engine. */
 typedef enum {
   HB_BEAMR_CAPI_LIB_SUCCESS = 0,
   HB_BEAMR_CAPI_LIB_ERROR_ALLOCATION_FAILED,
-  HB_BEAMR_CAPI_LIB_ERROR_WAMR_RUNTIME_INIT_FAILED,
-  HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED,
-  HB_BEAMR_CAPI_LIB_ERROR_WAMR_INSTANTIATE_FAILED,
-  HB_BEAMR_CAPI_LIB_ERROR_WAMR_FUNCTION_LOOKUP_FAILED,
-  HB_BEAMR_CAPI_LIB_ERROR_WAMR_CALL_FAILED, /* a trap; see get_last_error */
+  HB_BEAMR_CAPI_LIB_ERROR_RUNTIME_INIT_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_LOAD_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_INSTANTIATE_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_FUNCTION_LOOKUP_FAILED,
+  HB_BEAMR_CAPI_LIB_ERROR_CALL_FAILED, /* a trap; see get_last_error */
   HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE,
   HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED,
   HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT,
@@ -43,6 +42,20 @@ typedef enum {
   HB_BEAMR_CAPI_LIB_ERROR_INTERRUPTED, /* hb_beamr_capi_lib_interrupt() */
   HB_BEAMR_CAPI_LIB_ERROR_TIMEOUT,     /* the call's time limit passed */
 } hb_beamr_capi_lib_rc_t;
+
+/* The original library's names for the codes above, from when WAMR was its
+ * only engine. Kept so that existing C code still compiles; they are
+ * returned on every engine. New code should use the names above. */
+#define HB_BEAMR_CAPI_LIB_ERROR_WAMR_RUNTIME_INIT_FAILED                       \
+  HB_BEAMR_CAPI_LIB_ERROR_RUNTIME_INIT_FAILED
+#define HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED                               \
+  HB_BEAMR_CAPI_LIB_ERROR_LOAD_FAILED
+#define HB_BEAMR_CAPI_LIB_ERROR_WAMR_INSTANTIATE_FAILED                        \
+  HB_BEAMR_CAPI_LIB_ERROR_INSTANTIATE_FAILED
+#define HB_BEAMR_CAPI_LIB_ERROR_WAMR_FUNCTION_LOOKUP_FAILED                    \
+  HB_BEAMR_CAPI_LIB_ERROR_FUNCTION_LOOKUP_FAILED
+#define HB_BEAMR_CAPI_LIB_ERROR_WAMR_CALL_FAILED                               \
+  HB_BEAMR_CAPI_LIB_ERROR_CALL_FAILED
 
 /* Context (and runtime) states; see the README's state diagram. */
 typedef enum {
@@ -196,7 +209,7 @@ hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_instantiate(
 
 /* Calls an export by name. `args` must match the parameters in number and
  * kind; `num_results` must equal the result count. A trap returns
- * WAMR_CALL_FAILED with the trap text in get_last_error. If a host function
+ * CALL_FAILED with the trap text in get_last_error. If a host function
  * destroyed `ctx` during the call, the call returns INVALID_STATE and `ctx`
  * is already freed. */
 hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_call_export(
@@ -304,7 +317,7 @@ hb_beamr_capi_lib_memory_grow(hb_beamr_capi_lib_context_t *ctx,
                               uint64_t delta_pages, uint64_t *out_old_pages);
 /* Reads / writes an exported global. Writing an immutable global or a value
  * of the wrong kind returns INVALID_ARGUMENT; an unknown name or an export
- * that is not a global, WAMR_FUNCTION_LOOKUP_FAILED. */
+ * that is not a global, FUNCTION_LOOKUP_FAILED. */
 hb_beamr_capi_lib_rc_t
 hb_beamr_capi_lib_global_get(hb_beamr_capi_lib_context_t *ctx, const char *name,
                              wasm_val_t *out);

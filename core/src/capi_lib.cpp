@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine_adapter.hpp"
+#include "context_internal.hpp"
 #include "hb_beamr/context.hpp"
 #include "hb_beamr/runtime.hpp"
 
@@ -34,14 +34,13 @@ hb_beamr_capi_lib_rc_t rc_of(ErrorKind kind) {
   switch (kind) {
   case ErrorKind::allocation: return HB_BEAMR_CAPI_LIB_ERROR_ALLOCATION_FAILED;
   case ErrorKind::engine_init:
-    return HB_BEAMR_CAPI_LIB_ERROR_WAMR_RUNTIME_INIT_FAILED;
-  case ErrorKind::load: return HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED;
+    return HB_BEAMR_CAPI_LIB_ERROR_RUNTIME_INIT_FAILED;
+  case ErrorKind::load: return HB_BEAMR_CAPI_LIB_ERROR_LOAD_FAILED;
   case ErrorKind::instantiate:
-    return HB_BEAMR_CAPI_LIB_ERROR_WAMR_INSTANTIATE_FAILED;
+    return HB_BEAMR_CAPI_LIB_ERROR_INSTANTIATE_FAILED;
   case ErrorKind::link: return HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED;
-  case ErrorKind::lookup:
-    return HB_BEAMR_CAPI_LIB_ERROR_WAMR_FUNCTION_LOOKUP_FAILED;
-  case ErrorKind::trap: return HB_BEAMR_CAPI_LIB_ERROR_WAMR_CALL_FAILED;
+  case ErrorKind::lookup: return HB_BEAMR_CAPI_LIB_ERROR_FUNCTION_LOOKUP_FAILED;
+  case ErrorKind::trap: return HB_BEAMR_CAPI_LIB_ERROR_CALL_FAILED;
   case ErrorKind::invalid_state: return HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE;
   case ErrorKind::invalid_argument:
     return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
@@ -88,7 +87,7 @@ hb_beamr::HostFunction adapt(hb_beamr_capi_lib_context_t *ctx,
         call.import.func.results.size(), binding.user_data);
     if (trap == nullptr)
       return {};
-    std::string text = hb_beamr::engine::trap_text(trap);
+    std::string text = hb_beamr::internal::trap_text(trap);
     wasm_trap_delete(trap);
     return hb_beamr::make_error(ErrorKind::trap, text);
   };
@@ -105,7 +104,7 @@ run_call(hb_beamr_capi_lib_context_t *ctx, uint32_t num_args, wasm_val_t args[],
     return bad_argument(ctx, "results is NULL");
   std::vector<wasm_val_t> in(args, args + num_args), out;
   Status status = call(in, out);
-  if (ctx->destroy_pending && !ctx->context->in_call()) {
+  if (ctx->destroy_pending && !hb_beamr::internal::in_call(*ctx->context)) {
     delete ctx;
     return HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE;
   }
@@ -193,8 +192,8 @@ hb_beamr_capi_lib_context_t *hb_beamr_capi_lib_create_context(void) {
 void hb_beamr_capi_lib_destroy_context(hb_beamr_capi_lib_context_t *ctx) {
   if (ctx == nullptr)
     return;
-  if (ctx->context->in_call()) {
-    ctx->context->mark_destroyed();
+  if (hb_beamr::internal::in_call(*ctx->context)) {
+    hb_beamr::internal::mark_destroyed(*ctx->context);
     ctx->destroy_pending = true;
     return;
   }
@@ -227,14 +226,13 @@ const char *hb_beamr_capi_lib_rc_name(hb_beamr_capi_lib_rc_t rc) {
   switch (rc) {
   case HB_BEAMR_CAPI_LIB_SUCCESS: return "SUCCESS";
   case HB_BEAMR_CAPI_LIB_ERROR_ALLOCATION_FAILED: return "ALLOCATION_FAILED";
-  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_RUNTIME_INIT_FAILED:
-    return "WAMR_RUNTIME_INIT_FAILED";
-  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_LOAD_FAILED: return "WAMR_LOAD_FAILED";
-  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_INSTANTIATE_FAILED:
-    return "WAMR_INSTANTIATE_FAILED";
-  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_FUNCTION_LOOKUP_FAILED:
-    return "WAMR_FUNCTION_LOOKUP_FAILED";
-  case HB_BEAMR_CAPI_LIB_ERROR_WAMR_CALL_FAILED: return "WAMR_CALL_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_RUNTIME_INIT_FAILED:
+    return "RUNTIME_INIT_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_LOAD_FAILED: return "LOAD_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_INSTANTIATE_FAILED: return "INSTANTIATE_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_FUNCTION_LOOKUP_FAILED:
+    return "FUNCTION_LOOKUP_FAILED";
+  case HB_BEAMR_CAPI_LIB_ERROR_CALL_FAILED: return "CALL_FAILED";
   case HB_BEAMR_CAPI_LIB_ERROR_INVALID_STATE: return "INVALID_STATE";
   case HB_BEAMR_CAPI_LIB_ERROR_NATIVE_LINKING_FAILED:
     return "NATIVE_LINKING_FAILED";
@@ -248,7 +246,8 @@ const char *hb_beamr_capi_lib_rc_name(hb_beamr_capi_lib_rc_t rc) {
 }
 
 void *hb_beamr_capi_lib_context_get_store(hb_beamr_capi_lib_context_t *ctx) {
-  return ctx == nullptr ? nullptr : ctx->context->engine_store();
+  return ctx == nullptr ? nullptr
+                        : hb_beamr::internal::engine_store(*ctx->context);
 }
 
 hb_beamr_capi_lib_rc_t
@@ -515,8 +514,8 @@ hb_beamr_capi_lib_set_call_timeout(hb_beamr_capi_lib_context_t *ctx,
 wasm_trap_t *hb_beamr_capi_lib_trap_new(hb_beamr_capi_lib_context_t *ctx,
                                         const char *message) {
   const char *text = message == nullptr ? "" : message;
-  return hb_beamr::engine::new_trap(
-      ctx == nullptr ? nullptr : ctx->context->engine_store(), text);
+  return hb_beamr::internal::new_trap(
+      ctx == nullptr ? nullptr : ctx->context.get(), text);
 }
 
 hb_beamr_capi_lib_rc_t

@@ -1,10 +1,11 @@
 // Internal: the seam between the engine-independent core and one engine.
 //
-// Exactly one engine_<name>.cpp defines everything declared here; CMake picks
-// it with HB_BEAMR_ENGINE. The core speaks wasm.h's vocabulary (wasm_config_t,
-// wasm_engine_t, wasm_val_t, type objects); how a store, an instance and a
-// call are made is the adapter's business, because wasm.h alone cannot
-// interrupt, meter or resume a running call on every engine.
+// Exactly one adapter, the files of core/src/<engine>/, defines everything
+// declared here; CMake picks it with HB_BEAMR_ENGINE. The core speaks wasm.h's
+// vocabulary (wasm_config_t, wasm_engine_t, wasm_val_t, type objects); how a
+// store, an instance and a call are made is the adapter's business, because
+// wasm.h alone cannot interrupt, meter or resume a running call on every
+// engine.
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,8 +67,10 @@ Result<std::vector<uint8_t>> serialize(const Module &module);
 const std::vector<ExternDesc> &imports(const Module &module);
 const std::vector<ExternDesc> &exports(const Module &module);
 
-/// Answers a call of function import number `index` (module order). `results`
-/// arrive pre-filled with zeros of the right types. An error becomes a trap.
+/// Answers a call of function import number `index` (module order) at once,
+/// on the calling thread: every import on an engine without suspension, and
+/// only a start function's imports on one with it. `results` arrive
+/// pre-filled with zeros of the right types. An error becomes a trap.
 using ImportHandler = std::function<Status(size_t index, const wasm_val_t *args,
                                            wasm_val_t *results)>;
 
@@ -90,24 +94,20 @@ void tick(wasm_engine_t *engine);
 struct InstanceSettings {
   uint64_t max_memory_bytes = 0;
   uint64_t max_table_elements = 0;
-  uint64_t max_wasm_stack =
-      0;             ///< the engine profile's, for per-instance stacks
+  /// The engine profile's, for engines that size stacks per instance.
+  uint64_t max_wasm_stack = 0;
   uint64_t fuel = 0; ///< for the start function, if metering
   /// Set (from any thread) when the running call must stop; the adapter
   /// checks it whenever interrupt() wakes the instance. Outlives the instance.
   const std::atomic<bool> *stop_requested = nullptr;
-  /// Function imports suspend the call (see Instance::begin) instead of
-  /// calling the ImportHandler, which then only answers a start function's
-  /// imports. Needs can_suspend().
-  bool suspending_imports = false;
 };
 
 /// Whether this engine can suspend a call and resume it later (at an import
-/// or when its time slice runs out). Engines that cannot run every call to
-/// its end on the calling thread.
+/// or when its time slice runs out): whether Instance::suspension() is
+/// non-null.
 bool can_suspend();
 
-/// Where a suspendable call stands after Instance::poll().
+/// Where a suspendable call stands after Suspension::poll().
 enum class Progress {
   finished,        ///< the innermost call returned or trapped: finish() it
   awaiting_import, ///< it called an import: answer() or reject() it
@@ -122,11 +122,61 @@ struct PendingImport {
 
 using SteadyClock = std::chrono::steady_clock;
 
+/// Suspendable calls: the one way an engine that can suspend runs calls.
+/// A function import called during such a call does not run the
+/// ImportHandler but suspends the call until answer() or reject(); the core
+/// builds blocking calls from this too. Owned by its Instance; used from one
+/// thread at a time, like the Instance.
+class Suspension {
+public:
+  virtual ~Suspension() = default;
+  /// Starts a call of export `name` (or table entry `index` if name is
+  /// empty), at top level or, while the innermost call awaits an import,
+  /// nested inside that import. `args` were checked against the signature.
+  /// Nothing runs until poll().
+  virtual Status begin(std::string_view name, uint64_t index,
+                       const wasm_val_t *args) = 0;
+  /// Runs the innermost call until it finishes, reaches an import or passes
+  /// `slice_end` (nullopt: no slice, it runs until one of the other two).
+  virtual Result<Progress>
+  poll(std::optional<SteadyClock::time_point> slice_end) = 0;
+  /// Ends a finished innermost call: writes its results, returns its outcome.
+  virtual Status finish(std::vector<wasm_val_t> &results) = 0;
+  /// Signature of export `name`, cached: valid as long as the instance.
+  virtual Result<const FuncSig *>
+  export_signature_ref(std::string_view name) = 0;
+  /// The import the innermost call waits for; null if none does.
+  virtual const PendingImport *pending_import() const = 0;
+  /// Settle the awaited import (checked results / a trap with `message`);
+  /// the next poll() resumes the call.
+  virtual Status answer(const wasm_val_t *results) = 0;
+  virtual void reject(std::string message) = 0;
+  /// Unwinds and drops every call in progress.
+  virtual void abandon() = 0;
+  /// Calls in progress, nested ones included (0: none).
+  virtual size_t suspended_calls() const = 0;
+};
+
+/// Calls that run to their end on the calling thread, answering function
+/// imports through the ImportHandler as they come: the one way an engine
+/// that cannot suspend runs calls. Owned by its Instance.
+class DirectCalls {
+public:
+  virtual ~DirectCalls() = default;
+  /// `args`/`results` were checked against the signature by the caller.
+  virtual Status call(std::string_view name, const wasm_val_t *args,
+                      wasm_val_t *results) = 0;
+  virtual Status call_indirect(uint64_t index, const wasm_val_t *args,
+                               wasm_val_t *results) = 0;
+};
+
 /// A store with one instance of a module in it.
 class Instance {
 public:
-  /// Instantiates `module`; function imports go to `handler`, other imports
-  /// get fresh objects of their type.
+  /// Instantiates `module`. Function imports called while the start
+  /// function runs, and every call of one on an engine without
+  /// suspension(), go to `handler`; other imports get fresh objects of
+  /// their type.
   static Result<std::unique_ptr<Instance>>
   create(const EnginePtr &engine, const ModulePtr &module,
          ImportHandler handler, const InstanceSettings &settings);
@@ -138,39 +188,19 @@ public:
   Status set_fuel(uint64_t fuel);
   ~Instance();
 
+  /// How this instance runs calls: exactly one of the two is non-null, for
+  /// the instance's lifetime (suspension() on engines that can_suspend()).
+  Suspension *suspension();
+  DirectCalls *direct_calls();
+
   Result<FuncSig> export_signature(std::string_view name);
-  /// `args`/`results` were checked against export_signature() by the caller.
-  Status call(std::string_view name, const wasm_val_t *args,
-              wasm_val_t *results);
   Result<FuncSig> table_signature(uint64_t index);
-  Status call_indirect(uint64_t index, const wasm_val_t *args,
-                       wasm_val_t *results);
-  /// Suspendable calls (instances made with suspending_imports). begin()
-  /// starts a call of export `name` (or table entry `index` if name is
-  /// empty), at top level or, while the innermost call awaits an import,
-  /// nested inside that import. Nothing runs until poll(), which runs the
-  /// innermost call until it finishes, reaches an import or passes
-  /// `slice_end`. finish() ends a finished innermost call: it writes its
-  /// results and returns its outcome. answer()/reject() settle the import
-  /// the innermost call waits for; the next poll() resumes it. abandon()
-  /// unwinds and drops every call in progress.
-  Status begin(std::string_view name, uint64_t index, const wasm_val_t *args);
-  Result<Progress> poll(SteadyClock::time_point slice_end);
-  Status finish(std::vector<wasm_val_t> &results);
-  /// export_signature() without a copy, for suspendable calls; valid as
-  /// long as the instance.
-  Result<const FuncSig *> export_signature_ref(std::string_view name);
-  const PendingImport *pending_import() const;
-  Status answer(const wasm_val_t *results);
-  void reject(std::string message);
-  void abandon();
-  /// Suspendable calls in progress (0: none).
-  size_t suspended_calls() const;
 
   Result<MemoryView> memory();
   Result<uint64_t> memory_grow(uint64_t delta_pages);
   Result<wasm_val_t> global_get(std::string_view name);
   Status global_set(std::string_view name, const wasm_val_t &value);
+  /// The store handle host code ties traps to (see new_trap()); borrowed.
   void *store_handle();
 
   struct Impl;

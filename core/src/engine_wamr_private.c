@@ -1,4 +1,4 @@
-// The WAMR adapter's uses of WAMR's private layout (see engine_wamr.cpp).
+// The WAMR adapter's uses of WAMR's private layout (see wamr/adapter.hpp).
 //
 // Compiled against WAMR's own internal headers from the pinned wamrx-sys
 // sources, with exactly the definitions WAMR itself was compiled with

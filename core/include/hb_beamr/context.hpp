@@ -1,13 +1,11 @@
 // A context is one WebAssembly instance with its store, module and state.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,11 +40,6 @@ struct ImportBinding {
   std::string name;
   HostFunction function;
 };
-
-namespace engine {
-class Instance;
-class Module;
-} // namespace engine
 
 /// Where a suspendable call stands when start_call() or resume() returns.
 enum class CallProgress {
@@ -101,6 +94,9 @@ public:
   /// invalid_state). Returns null only if memory is exhausted. Options the
   /// engine cannot honour make load() fail with `unsupported`.
   static std::unique_ptr<Context> create(const ContextOptions &options = {});
+  /// Frees the instance, module reference and store. Not from inside one of
+  /// the context's own calls (the C facade defers that until the outermost
+  /// call returns).
   ~Context();
   Context(const Context &) = delete;
   Context &operator=(const Context &) = delete;
@@ -121,6 +117,7 @@ public:
   Result<std::vector<uint8_t>> serialize_module() const;
 
   /// The module's imports and exports, in module order. Empty before load.
+  /// Valid as long as the context.
   const std::vector<ExternDesc> &imports() const;
   const std::vector<ExternDesc> &exports() const;
 
@@ -146,7 +143,7 @@ public:
   Status instantiate_suspending(HostFunction start_function = {});
 
   /// Whether the context was instantiated with instantiate_suspending().
-  bool suspends_calls() const { return suspending_; }
+  bool suspends_calls() const;
 
   /// Most suspendable calls nested in one another (each nested in an
   /// awaited import of the one before). One more fails with `trap` "call
@@ -181,8 +178,8 @@ public:
   Status resolve_import(const std::vector<wasm_val_t> &results);
   /// Makes the awaited import trap with `message`; resume() unwinds the call.
   Status reject_import(std::string message);
-  /// Results of the call that last finished (moved out).
-  std::vector<wasm_val_t> take_results() { return std::move(results_); }
+  /// Results of the suspendable call that last finished (moved out).
+  std::vector<wasm_val_t> take_results();
   /// Suspendable calls in progress, nested ones included.
   size_t suspended_calls() const;
   /// Unwinds and drops every suspendable call in progress (for a caller that
@@ -193,7 +190,10 @@ public:
   /// count and type; `results` is resized to its result count. Allowed in
   /// INSTANTIATED and TRAPPED, and (re-entrantly) from a host function in
   /// AWAITING_IMPORT. A trap fails with `trap` and leaves the context usable
-  /// (state TRAPPED).
+  /// (state TRAPPED). Runs to its end on the calling thread, and so do the
+  /// host functions it calls (on an engine that can suspend, as a
+  /// suspendable call polled to its end, each import answered by its host
+  /// function).
   Status call(std::string_view name, const std::vector<wasm_val_t> &args,
               std::vector<wasm_val_t> &results);
 
@@ -210,16 +210,28 @@ public:
   /// context. The instance stays usable afterwards (state TRAPPED).
   void interrupt();
 
-  /// Limits every later top-level call to `milliseconds` of wall-clock time
-  /// (0: no limit, the default); a call past it fails with `timeout`, within a
-  /// few milliseconds of the deadline. Nested calls count toward the call
-  /// that contains them. The instance stays usable afterwards.
-  void set_call_timeout(uint64_t milliseconds) {
-    call_timeout_ms_ = milliseconds;
-  }
+  /// Limits each later top-level call to `milliseconds` of wall-clock time
+  /// (0: no limit, the default). The limit is read when a top-level call
+  /// starts (call(), call_indirect(), or a start_call*() with no call in
+  /// progress), which fixes that call's deadline: changing the limit during a
+  /// call affects only the next one. The deadline holds across slices,
+  /// imports and nested calls, and whichever thread resumes the call. Once it
+  /// has passed, the call is stopped within a few milliseconds, and every
+  /// failure of it (a trap, a rejected or late import, an interruption) is
+  /// reported as `timeout`; a call that finishes successfully stays a
+  /// success. An import answered after the deadline (by resolve_import(), or
+  /// a host function that returns after it) makes the call fail with
+  /// `timeout`. The instance stays usable afterwards (state TRAPPED).
+  void set_call_timeout(uint64_t milliseconds);
+
+  /// The deadline of the top-level call in progress (suspended ones
+  /// included), or nullopt when no call is in progress or it has no time
+  /// limit. Lets a caller bound its own waits, e.g. for an import's answer.
+  /// Like every method but interrupt(), from the thread using the context.
+  std::optional<std::chrono::steady_clock::time_point> call_deadline() const;
 
   /// The options this context was created with.
-  const ContextOptions &options() const { return options_; }
+  const ContextOptions &options() const;
 
   /// Signature of an exported function (from MODULE_LOADED on) / of a
   /// function-table entry (needs an instance: INSTANTIATED, TRAPPED or
@@ -242,82 +254,21 @@ public:
   Status global_set(std::string_view name, const wasm_val_t &value);
 
   /// Message of the last failed operation on this context ("" if none).
-  const std::string &last_error() const { return last_error_; }
-
-  /// The engine's store handle: `wasmtime_context_t*` on Wasmtime,
-  /// `wasm_store_t*` on WAMR. Null before instantiation. Borrowed.
-  void *engine_store() const;
+  /// Valid until the next operation on the context.
+  const std::string &last_error() const;
 
   /// Number of contexts alive in this process (for leak checks).
   static size_t live_count();
 
-  /// True while an export of this context is running (including inside its
-  /// host functions).
-  bool in_call() const { return call_depth_ > 0; }
-
-  /// Moves the context to DESTROYED: every later operation fails with
-  /// invalid_state. Used when destruction is requested from inside one of the
-  /// context's own host functions, where the memory cannot be freed yet.
-  void mark_destroyed() { state_ = State::destroyed; }
+  /// The private state (context_impl.hpp); public only so that the core's
+  /// internal headers can name it.
+  struct Impl;
 
 private:
-  Context();
-  // Fails with invalid_state unless the context is in one of `allowed`.
-  Status require(std::initializer_list<State> allowed,
-                 const char *operation) const;
-  // require() for operations that need a live instance.
-  Status require_instance(const char *operation) const;
-  // Records a failure's message as last_error_ and passes it through.
-  Error fail(Error error) const;
-  // Checks args against `sig`, runs `invoke` with the state machine's
-  // transitions, and records failures.
-  Status run_call(const FuncSig &sig, const std::vector<wasm_val_t> &args,
-                  std::vector<wasm_val_t> &results,
-                  const std::function<Status(wasm_val_t *)> &invoke);
-  Status answer_import(size_t index, const wasm_val_t *args,
-                       wasm_val_t *results);
-  // Common part of the two instantiate functions.
-  Status make_instance(bool suspending);
-  // Starts a suspendable call (`name` empty: table entry `index`).
-  Result<CallProgress> begin_suspendable(std::string_view name, uint64_t index,
-                                         const std::vector<wasm_val_t> &args,
-                                         std::chrono::microseconds slice);
-  // Polls the innermost call and brings the state machine up to date.
-  Result<CallProgress> run_slice(std::chrono::microseconds slice);
-  // Settles a finished innermost call: its results or its error.
-  Result<CallProgress> settle_finished();
-  // Before a top-level call: a stop requested meanwhile fails it, and its
-  // fuel is refilled. Then its time limit, if any, is armed.
-  Status prepare_top_level_call();
-  void arm_time_limit();
-  // The error a top-level call ends with, once its time limit and stop
-  // requests are taken into account (clears them).
-  Status top_level_outcome(Status status);
-
-  bool suspending_ = false;
-  std::vector<wasm_val_t> results_;
-
-  // The engine's error for options it cannot honour; load() reports it.
-  std::optional<Error> options_error_;
-  ContextOptions options_;
-  uint64_t call_timeout_ms_ = 0;
-  // Set by interrupt() (any thread) and by the watchdog at a deadline; read
-  // by the engine while a call runs; cleared when a top-level call ends.
-  std::atomic<bool> stop_requested_{false};
-  std::atomic<bool> timed_out_{false};
-  // Guards instance_ against interrupt() from another thread.
-  mutable std::mutex instance_mutex_;
-  friend void watchdog_expire(Context &);
-
-  State state_;
-  uint64_t runtime_generation_;
-  int call_depth_ = 0;
-  std::shared_ptr<wasm_engine_t> engine_;
-  std::shared_ptr<const engine::Module> module_;
-  std::unique_ptr<engine::Instance> instance_;
-  std::vector<HostFunction> import_functions_; // by import index; empty if
-                                               // not a function import
-  mutable std::string last_error_;
+  explicit Context(std::unique_ptr<Impl> impl);
+  // Lets the core's internal code (context_internal.hpp) reach impl_.
+  friend struct ContextAccess;
+  std::unique_ptr<Impl> impl_;
 };
 
 } // namespace hb_beamr
