@@ -163,6 +163,22 @@ TEST_F(WasiProgramTest, DiscardKeepsNothingAndDropsNothing) {
   EXPECT_EQ("oops\n", runner.take_output(Stream::err)) << "stderr captured";
 }
 
+TEST_F(WasiProgramTest, StderrHasTheSameThreeModes) {
+  std::string seen;
+  WasiOptions options;
+  options.stderr_sink =
+      OutputSink::to([&](std::string_view bytes) { seen.append(bytes); });
+  Outcome to_callback = run(options, {"hello"});
+  ASSERT_TRUE(to_callback.status) << to_callback.status.error().message;
+  EXPECT_EQ("oops\n", seen);
+  EXPECT_EQ("", to_callback.err);
+  EXPECT_EQ("hello, world\n", to_callback.out);
+  options.stderr_sink = OutputSink::discard();
+  Outcome discarded = run(options, {"hello"});
+  EXPECT_EQ("", discarded.err);
+  EXPECT_EQ("oops\n", seen) << "the old callback is not called";
+}
+
 TEST_F(WasiProgramTest, CallbackSeesEveryByteInOrder) {
   std::string seen;
   size_t pieces = 0;

@@ -67,7 +67,8 @@ struct WasiOptions {
   /// random_get returns the SplitMix64 sequence of `seed` (each 64-bit output
   /// little-endian) instead of the OS's entropy, so that runs replay. Also on
   /// when the calling context was created with ContextOptions::deterministic.
-  /// Clocks stay real either way.
+  /// Each random_get starts at the next 64-bit output, so the bytes depend on
+  /// how the guest splits its requests. Clocks stay real either way.
   bool deterministic = false;
   uint64_t seed = 0;
 };
@@ -86,6 +87,12 @@ struct WasiState;
 /// memory: a bad one is EFAULT, and nothing has been written then. Functions
 /// it cannot perform return their errno (ENOSYS, ENOTSUP, ESPIPE, ...), never
 /// a success they did not have.
+///
+/// poll_oneoff (which wasi-libc's sleep() uses) waits for realtime and
+/// monotonic clock subscriptions by sleeping on the thread running the guest,
+/// as a process would; the context's call timeout and interrupt() take effect
+/// only once it returns. CPU-time clock subscriptions get ENOTSUP; fd 0 is
+/// always readable and fds 1-2 always writable.
 ///
 /// Not thread-safe: only whoever runs the instance may use it, between calls
 /// or from inside them. Movable; the bindings() it returned stay valid across
