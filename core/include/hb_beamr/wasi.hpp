@@ -26,6 +26,7 @@ enum class Stream { out, err };
 
 /// Where one output stream's bytes go.
 struct OutputSink {
+  /// What happens to the bytes.
   enum class Mode {
     /// Kept in the provider, up to WasiOptions::output_limit bytes (the newest
     /// ones); Wasi::take_output() drains them.
@@ -36,13 +37,17 @@ struct OutputSink {
     /// most 64 KiB. Nothing is kept and nothing is dropped.
     callback,
   };
+  /// How this stream is handled; capture unless set.
   Mode mode = Mode::capture;
   /// Runs on the thread running the guest, inside its fd_write. It must not
   /// throw or call into the guest's context.
   std::function<void(std::string_view)> callback;
 
+  /// The default: keep the bytes for Wasi::take_output().
   static OutputSink capture() { return {}; }
+  /// Drop the bytes.
   static OutputSink discard() { return {Mode::discard, {}}; }
+  /// Hand the bytes to `callback` (see `callback` for its rules).
   static OutputSink to(std::function<void(std::string_view)> callback) {
     return {Mode::callback, std::move(callback)};
   }
@@ -59,6 +64,7 @@ struct WasiOptions {
   std::vector<std::pair<std::string, std::string>> env;
   /// Everything the guest can read from fd 0; then end of file.
   std::string stdin_data;
+  /// Where fd 1 and fd 2 go; both captured by default.
   OutputSink stdout_sink;
   OutputSink stderr_sink;
   /// Most bytes each captured stream keeps. Past it the oldest bytes are
@@ -70,9 +76,11 @@ struct WasiOptions {
   /// Each random_get starts at the next 64-bit output, so the bytes depend on
   /// how the guest splits its requests. Clocks stay real either way.
   bool deterministic = false;
+  /// The SplitMix64 seed of deterministic random_get.
   uint64_t seed = 0;
 };
 
+/// The provider's private state (defined in core/src/wasi/state.hpp).
 struct WasiState;
 
 /// The WASI preview 1 provider of one instance.
@@ -100,8 +108,13 @@ struct WasiState;
 /// call of the context they were given to.
 class Wasi {
 public:
+  /// A provider whose guest sees `options`: nothing has been read or written
+  /// yet, no fd is closed and there is no exit code.
   explicit Wasi(WasiOptions options = {});
+  /// Frees the captures; the bindings it gave must no longer be called.
   ~Wasi();
+  /// Moves take the state with them (bindings follow it); the moved-from
+  /// provider may only be destroyed or assigned to.
   Wasi(Wasi &&) noexcept;
   Wasi &operator=(Wasi &&) noexcept;
   Wasi(const Wasi &) = delete;
