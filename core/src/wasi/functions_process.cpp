@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
+#include <sys/random.h> // getentropy, on Linux and macOS alike
 
 #include "wasi/abi.hpp"
 #include "wasi/state.hpp"
