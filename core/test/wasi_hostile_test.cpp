@@ -327,6 +327,37 @@ TEST_F(WasiCallsTest, PollWaitsForAClockAndReportsStdio) {
             call("poll_oneoff", {u32(256), u32(kPage - 16), u32(1), u32(8)}));
 }
 
+// A 48-byte subscription: userdata, tag, then a clock id or fd at 16.
+std::string subscription(uint64_t userdata, uint8_t tag, uint32_t field) {
+  return le64(userdata) + std::string(1, static_cast<char>(tag)) +
+         std::string(7, '\0') + le32(field) + std::string(28, '\0');
+}
+
+TEST_F(WasiCallsTest, PollAnswersBadSubscriptionsWithEventErrors) {
+  // CPU-time clock (ENOTSUP), unknown clock (EINVAL), fd_write on stdout
+  // (ready), fd_write on stdin and fd_read on fd 9 (EBADF): all at once.
+  poke(*ctx_, 256,
+       subscription(1, 0, 2) + subscription(2, 0, 77) + subscription(3, 2, 1) +
+           subscription(4, 2, 0) + subscription(5, 1, 9));
+  poke(*ctx_, 1024, std::string(5 * 32, '\xff'));
+  EXPECT_EQ(kSuccess,
+            call("poll_oneoff", {u32(256), u32(1024), u32(5), u32(8)}));
+  ASSERT_EQ(5u, read_le(*ctx_, 8, 4));
+  const uint64_t errors[] = {kNotsup, kInval, kSuccess, kBadf, kBadf};
+  const uint64_t types[] = {0, 0, 2, 2, 1};
+  for (uint64_t i = 0; i < 5; ++i) {
+    uint64_t at = 1024 + 32 * i;
+    EXPECT_EQ(i + 1, read_le(*ctx_, at, 8)) << "userdata of event " << i;
+    EXPECT_EQ(errors[i], read_le(*ctx_, at + 8, 2)) << "error of event " << i;
+    EXPECT_EQ(types[i], read_le(*ctx_, at + 10, 1)) << "type of event " << i;
+  }
+  // An unknown tag fails the whole call.
+  poke(*ctx_, 256, subscription(1, 3, 0));
+  EXPECT_EQ(kInval, call("poll_oneoff", {u32(256), u32(1024), u32(1), u32(8)}));
+  EXPECT_EQ(kInval,
+            call("poll_oneoff", {u32(256), u32(1024), u32(4097), u32(8)}));
+}
+
 TEST_F(WasiCallsTest, ProcExitTrapsAndTheInstanceGoesOn) {
   std::vector<wasm_val_t> results;
   Status status = ctx_->call("proc_exit", {u32(3)}, results);
