@@ -188,10 +188,9 @@ bool prepare_call(Context &context, const cmd::Call &command,
   return true;
 }
 
-void reply_call_failure(const Error &error, bool late, ReplySink &sink) {
-  // A call that failed once its deadline had passed failed because of it,
-  // whatever the engine made of the interruption.
-  if (late || error.kind == ErrorKind::timeout)
+void reply_call_failure(const Error &error, ReplySink &sink) {
+  // The context reports every failure past the call's deadline as timeout.
+  if (error.kind == ErrorKind::timeout)
     return reply_error(sink, "timeout");
   if (error.kind == ErrorKind::interrupted)
     return reply_error(sink, "interrupted");

@@ -54,9 +54,9 @@ bool prepare_call(Context &context, const cmd::Call &call,
                   CallSignature &signature, std::vector<wasm_val_t> &args,
                   ReplySink &sink);
 
-/// Replies to a failed call: timeout (also for any failure once the call's
-/// deadline had passed, `late`), interrupted, or {Kind, Message}.
-void reply_call_failure(const Error &error, bool late, ReplySink &sink);
+/// Replies to a failed call: timeout (the context reports any failure past
+/// the call's deadline as one), interrupted, or {Kind, Message}.
+void reply_call_failure(const Error &error, ReplySink &sink);
 
 /// Replies {ok, Results}.
 void reply_results(const std::vector<wasm_val_t> &results,

@@ -230,7 +230,6 @@ bool FastPath::begin_borrow() {
 void FastPath::end_borrow() {
   shared_.session.forget_borrower(port_);
   calls_.clear();
-  shared_.session.arm_deadline(0); // until Context owns the deadline
   context_ = nullptr;
   shared_.session.end_borrow();
 }
@@ -260,7 +259,6 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   }
   if (!nested) {
     context_->set_call_timeout(call->timeout_ms);
-    shared_.session.arm_deadline(call->timeout_ms); // until Context owns it
     slices_ = 0;
     outermost_.tag = command.tag; // empty for compact calls
     outermost_.indirect = call->indirect;
@@ -340,8 +338,7 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
   } else if (progress) {
     reply_results(context_->take_results(), call.signature.get(), sink);
   } else {
-    reply_call_failure(progress.error(), shared_.session.past_deadline(),
-                       sink); // late: until Context owns the deadline
+    reply_call_failure(progress.error(), sink);
   }
   if (calls_.empty())
     end_borrow();

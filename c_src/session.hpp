@@ -104,22 +104,6 @@ public:
   /// Matches `monitor` against the watched callers, and stops watching it.
   Exit caller_exited(const ErlDrvMonitor &monitor, Tag &tag);
 
-  // ---- Time limit: remove once Context owns the deadline ----------------
-  // Only the executor holding the instance (borrow or hold) touches these;
-  // the hand-over between them passes through the mutex.
-  /// Starts the time limit of a top-level call (0: none; also ends the
-  /// previous one).
-  void arm_deadline(uint64_t timeout_ms) {
-    deadline_.reset();
-    if (timeout_ms > 0)
-      deadline_ = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(timeout_ms);
-  }
-  /// Whether the top-level call in progress has run past its time limit.
-  bool past_deadline() const {
-    return deadline_ && std::chrono::steady_clock::now() >= *deadline_;
-  }
-
 private:
   DrvMutex mutex_{"hb_beamr_session"};
   DrvCond cond_{"hb_beamr_session"};
@@ -127,7 +111,6 @@ private:
   bool closed_ = false;
   bool held_ = false;     // by the thread
   bool borrowed_ = false; // by the fast path
-  std::optional<std::chrono::steady_clock::time_point> deadline_;
   // The fast path's caller and the monitors on callers (port callbacks only).
   ErlDrvTermData caller_ = 0;
   std::optional<ErlDrvMonitor> borrower_monitor_;

@@ -214,11 +214,8 @@ private:
     if (!prepare_call(*context_, call, signature, args, early))
       return;
     // Only an outermost call's time limit counts; nested calls run within it.
-    const bool outermost = calls_.empty();
-    if (outermost) {
+    if (calls_.empty())
       context_->set_call_timeout(call.timeout_ms);
-      shared_.session.arm_deadline(call.timeout_ms); // until Context owns it
-    }
     const Receiver to =
         command.reply_to != 0 ? command.reply_to : calls_.receiver(command.tag);
     calls_.push(command.tag, to);
@@ -242,11 +239,8 @@ private:
   // The final reply to a call, once it has left the call stack.
   void finish_call(const Status &called, const std::vector<wasm_val_t> &results,
                    const CallSignature &signature, TagSink sink) {
-    const bool late = shared_.session.past_deadline(); // until Context owns it
-    if (calls_.empty())
-      shared_.session.arm_deadline(0); // until Context owns it
     if (!called)
-      return reply_call_failure(called.error(), late, sink);
+      return reply_call_failure(called.error(), sink);
     reply_results(results, signature.get(), sink);
   }
 
@@ -336,14 +330,6 @@ private:
     std::optional<Command> answer = serve_until_answer(tag);
     if (!answer)
       return make_error(ErrorKind::trap, "instance stopped");
-    // The import was answered after the call's deadline: WebAssembly does
-    // not resume, the call fails now. Until Context owns the deadline.
-    if (shared_.session.past_deadline()) {
-      return make_error(ErrorKind::timeout,
-                        "call exceeded its time limit while its import " +
-                            import.module + "." + import.name +
-                            " was answered");
-    }
     return import_answer(*answer->as<cmd::ImportAnswer>(), import, results);
   }
 
