@@ -250,14 +250,14 @@ start(_WasmBinary, _Mode, _Opts) ->
     {error, badarg}.
 
 start_checked(WasmBinary, Mode, DriverOpts) ->
-    Ref = make_ref(),
+    %% hb_beamr_call:run/6 tags it.
     Init = case map_size(DriverOpts) of
-               0 -> {init, Ref, WasmBinary, Mode};
-               _ -> {init, Ref, WasmBinary, Mode, DriverOpts}
+               0 -> {init, undefined, WasmBinary, Mode};
+               _ -> {init, undefined, WasmBinary, Mode, DriverOpts}
            end,
     case hb_beamr_instance:start(self()) of
         {ok, WASM} ->
-            case hb_beamr_call:run(WASM, Ref, Init, [], fun hb_beamr_call:stub_import/2,
+            case hb_beamr_call:run(WASM, Init, [], fun hb_beamr_call:stub_import/2,
                                    #{}, #{}) of
                 {ok, {Imports, Exports}, _} ->
                     {ok, WASM, Imports, Exports};
