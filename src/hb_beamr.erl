@@ -398,7 +398,9 @@ stop(WASM) when is_pid(WASM) ->
 %% listener: replies to the command, `{WASM, Tag, Reply}', go to it (and so do
 %% replies whose tag is not known). `Message' is a command tuple such as
 %% `{size, Ref}' (see the driver's protocol) or `{command, Binary}' with an
-%% encoded command.
+%% encoded command. Only the process a call's messages go to may answer its
+%% imports: an `import_response' or `import_error' for another process's
+%% call is refused with `{WASM, Tag, {error, not_the_caller}}'.
 -spec wasm_send(wasm(), term()) -> ok.
 wasm_send(WASM, Message) when is_pid(WASM) ->
     hb_beamr_instance:send(WASM, Message).
