@@ -250,14 +250,14 @@ start(_WasmBinary, _Mode, _Opts) ->
     {error, badarg}.
 
 start_checked(WasmBinary, Mode, DriverOpts) ->
-    Ref = make_ref(),
+    %% hb_beamr_call:run/6 tags it.
     Init = case map_size(DriverOpts) of
-               0 -> {init, Ref, WasmBinary, Mode};
-               _ -> {init, Ref, WasmBinary, Mode, DriverOpts}
+               0 -> {init, undefined, WasmBinary, Mode};
+               _ -> {init, undefined, WasmBinary, Mode, DriverOpts}
            end,
     case hb_beamr_instance:start(self()) of
         {ok, WASM} ->
-            case hb_beamr_call:run(WASM, Ref, Init, [], fun hb_beamr_call:stub_import/2,
+            case hb_beamr_call:run(WASM, Init, [], fun hb_beamr_call:stub_import/2,
                                    #{}, #{}) of
                 {ok, {Imports, Exports}, _} ->
                     {ok, WASM, Imports, Exports};
@@ -398,7 +398,9 @@ stop(WASM) when is_pid(WASM) ->
 %% listener: replies to the command, `{WASM, Tag, Reply}', go to it (and so do
 %% replies whose tag is not known). `Message' is a command tuple such as
 %% `{size, Ref}' (see the driver's protocol) or `{command, Binary}' with an
-%% encoded command.
+%% encoded command. Only the process a call's messages go to may answer its
+%% imports: an `import_response' or `import_error' for another process's
+%% call is refused with `{WASM, Tag, {error, not_the_caller}}'.
 -spec wasm_send(wasm(), term()) -> ok.
 wasm_send(WASM, Message) when is_pid(WASM) ->
     hb_beamr_instance:send(WASM, Message).

@@ -28,13 +28,25 @@
 
 -include("../include/hb_beamr_wire.hrl").
 
--export([call/7, run/7, request/3, stub_import/2]).
--export_type([result/0]).
+-export([call/7, run/6, request/3, stub_import/2]).
+-export_type([result/0, tag/0]).
 
 -type result() :: {ok, term(), term()} | {error, term(), term()}
                 | {error, atom(), term(), list(), term()}.
 %% The outcome of a call: results (or, for an init, `{Imports, Exports}')
 %% and the import function's final state, or an error with that state.
+
+-type tag() :: none | reference() | {term(), reference()}.
+%% How the loop finds a call's messages, passed beside the `#call{}' record
+%% (never in it) so that the compiler can see where a reference comes from:
+%% `none' on the fast path (no messages); on the relay and port paths a
+%% reference made just before the call was sent, which is the call's tag
+%% and the monitor of the messages' source at once, so every clause of the
+%% receive matches it and the VM starts looking at the mark it set when the
+%% reference was made (OTP's receive optimisation; `erlc +recv_opt_info'
+%% reports it), skipping the caller's other messages; for a call the driver
+%% moved to the instance thread, `{DriverTag, Monitor}' (the driver picks
+%% that tag, so those receives scan the mailbox).
 
 %% In the process dictionary while an import function runs for a call on
 %% the `port' path: calls it makes go to that port too (a call through the
@@ -43,7 +55,7 @@
 
 %% Small steps of every import's round trip, inlined to keep the loop as
 %% cheap as the fast path's own was.
--compile({inline, [invoke/5, answer/3, control/3]}).
+-compile({inline, [invoke/5, answer/4, control/3]}).
 
 -record(call, {
     wasm :: hb_beamr:wasm(),
@@ -51,10 +63,6 @@
     %% Where the call's events come from: the port (fast, port) or the
     %% instance process (relay).
     source :: port() | pid(),
-    %% relay, port: the tag of the call's messages, and the monitor of
-    %% their source.
-    tag :: term(),
-    mref :: reference() | undefined,
     args :: [hb_beamr:value()],
     %% Not hb_beamr:import_fun(): a user's function may return anything.
     import_fun :: fun(),
@@ -82,16 +90,15 @@ call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
             relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
     end.
 
-%% @doc Sends `Command' (tagged `Ref') through the instance process and
-%% serves its import requests until the final reply.
--spec run(hb_beamr:wasm(), reference(), tuple(), [hb_beamr:value()],
+%% @doc Sends `Command' through the instance process and serves its import
+%% requests until the final reply. The command's tag (its second element)
+%% is replaced by a fresh reference, the monitor of the instance process.
+-spec run(hb_beamr:wasm(), tuple(), [hb_beamr:value()],
           hb_beamr:import_fun(), term(), hb_beamr:call_opts()) -> result().
-run(WASM, Ref, Command, Args, ImportFun, State, Opts) ->
-    C = #call{wasm = WASM, path = relay, source = WASM, tag = Ref,
-              mref = erlang:monitor(process, WASM), args = Args,
+run(WASM, Command, Args, ImportFun, State, Opts) ->
+    C = #call{wasm = WASM, path = relay, source = WASM, args = Args,
               import_fun = ImportFun, opts = Opts},
-    ok = send(C, Command),
-    finish(C, loop(next(C), C, State)).
+    converse(C, erlang:monitor(process, WASM), Command, State).
 
 %% @doc Sends the driver command `{Op, Ref | Args}' and waits for its one
 %% reply: in this process's `port_control' when the port can serve it now,
@@ -102,7 +109,7 @@ request(WASM, Op, Args) ->
     Command = list_to_tuple([Op, Ref | Args]),
     case fast_request(WASM, Op, Command) of
         {done, Reply} -> Reply;
-        fallback -> relay_request(WASM, Ref, Command)
+        fallback -> relay_request(WASM, Command)
     end.
 
 %% @doc The import function of `hb_beamr:call/3' and of start functions:
@@ -145,7 +152,7 @@ fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
                     C = #call{wasm = WASM, path = fast, source = Port, args = Args,
                               import_fun = ImportFun, opts = Opts,
                               imports = imports_for(Event, WASM)},
-                    loop(Event, C, State)
+                    loop(Event, C, none, State)
             end;
         relay ->
             relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts)
@@ -161,12 +168,10 @@ imports_for(_Event, _WASM) -> none.
 %% directly.
 direct_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
     case hb_beamr_wire:call_command(FuncRef, Args, Timeout) of
-        {ok, Ref, Command} ->
-            C = #call{wasm = WASM, path = port, source = Port, tag = Ref,
-                      mref = erlang:monitor(port, Port), args = Args,
+        {ok, Command} ->
+            C = #call{wasm = WASM, path = port, source = Port, args = Args,
                       import_fun = ImportFun, opts = Opts},
-            ok = send(C, Command),
-            finish(C, loop(next(C), C, State));
+            converse(C, erlang:monitor(port, Port), Command, State);
         error ->
             {error, {invalid_func_ref, FuncRef}, State}
     end.
@@ -176,43 +181,53 @@ relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
           hb_beamr_wire:call_command(FuncRef, Args, Timeout)} of
         {{error, Reason}, _} ->
             {error, Reason, State};
-        {ok, {ok, Ref, Command}} ->
-            run(WASM, Ref, Command, Args, ImportFun, State, Opts);
+        {ok, {ok, Command}} ->
+            run(WASM, Command, Args, ImportFun, State, Opts);
         {ok, error} ->
             {error, {invalid_func_ref, FuncRef}, State}
     end.
 
-finish(#call{mref = MRef}, Result) ->
+%% Sends `Command' tagged `Ref', which the caller made just before, as the
+%% monitor of `C''s source, and runs the loop on its messages.
+converse(C, Ref, Command, State) ->
+    ok = send(C, setelement(2, Command, Ref)),
+    finish(Ref, loop(next(C, Ref), C, Ref, State)).
+
+finish({_DriverTag, MRef}, Result) ->
     erlang:demonitor(MRef, [flush]),
+    Result;
+finish(Ref, Result) ->
+    erlang:demonitor(Ref, [flush]),
     Result.
 
 %%% ------------------------------------------------------------------------
 %%% The loop, the same on every path
 %%% ------------------------------------------------------------------------
 
-loop({import, Module, Func, ImportArgs, Sig}, C, State) ->
-    import({Module, Func, Sig}, ImportArgs, term, C, State);
-loop({import_at, _, _} = Event, C = #call{imports = none, wasm = WASM}, State) ->
-    loop(Event, C#call{imports = hb_beamr_ports:imports(WASM)}, State);
-loop({import_at, Index, ImportArgs}, C = #call{imports = Imports}, State) ->
+loop({import, Module, Func, ImportArgs, Sig}, C, T, State) ->
+    import({Module, Func, Sig}, ImportArgs, term, C, T, State);
+loop({import_at, _, _} = Event, C = #call{imports = none, wasm = WASM}, T, State) ->
+    loop(Event, C#call{imports = hb_beamr_ports:imports(WASM)}, T, State);
+loop({import_at, Index, ImportArgs}, C = #call{imports = Imports}, T, State) ->
     case Index < tuple_size(Imports) of
         true ->
-            import(element(Index + 1, Imports), ImportArgs, compact, C, State);
+            import(element(Index + 1, Imports), ImportArgs, compact, C, T, State);
         false ->
             %% The instance has gone (its entry with it) while we called.
-            abort(C, <<"instance stopped">>),
+            abort(C, T, <<"instance stopped">>),
             {error, stopped, State}
     end;
-loop(yield, C, State) ->
+loop(yield, C, T, State) ->
     %% The slice is over: let the other processes of this scheduler run.
     erlang:yield(),
-    loop(resume(C), C, State);
-loop({moved, Tag}, C = #call{path = fast, source = Port}, State) ->
+    loop(resume(C), C, T, State);
+loop({moved, Tag}, C = #call{path = fast, source = Port}, _T, State) ->
     %% A long call: it goes on on the instance thread, which talks to this
     %% process directly, tagging its messages with Tag.
-    Moved = C#call{path = port, tag = Tag, mref = erlang:monitor(port, Port)},
-    finish(Moved, loop(next(Moved), Moved, State));
-loop(Final, C, State) ->
+    Moved = C#call{path = port},
+    T = {Tag, erlang:monitor(port, Port)},
+    finish(T, loop(next(Moved, T), Moved, T, State));
+loop(Final, C, _T, State) ->
     final(Final, C, State).
 
 final({ok, Results}, _C, State) when is_list(Results) ->
@@ -231,24 +246,24 @@ final({down, _Reason}, _C, State) ->
     {error, stopped, State}.
 
 import({Module, Func, Sig}, ImportArgs, Encoding,
-       C = #call{wasm = WASM, import_fun = ImportFun, opts = Opts}, State) ->
+       C = #call{wasm = WASM, import_fun = ImportFun, opts = Opts}, T, State) ->
     Request = #{instance => WASM, module => Module, func => Func,
                 args => ImportArgs, func_sig => Sig},
     try invoke(C, ImportFun, State, Request, Opts) of
         {ok, Results, NewState} ->
             case hb_beamr_values:check_results(Sig, Results) of
                 true ->
-                    loop(answer(C, Encoding, Results), C, NewState);
+                    loop(answer(C, T, Encoding, Results), C, T, NewState);
                 false ->
-                    abort(C, <<"invalid import result">>),
+                    abort(C, T, <<"invalid import result">>),
                     {error, {invalid_import_result, Module, Func, Results}, NewState}
             end;
         Other ->
-            abort(C, <<"bad import function return">>),
+            abort(C, T, <<"bad import function return">>),
             {error, {bad_import_return, Other}, State}
     catch
         Class:Reason:Stack ->
-            abort(C, <<"import function raised">>),
+            abort(C, T, <<"import function raised">>),
             {error, Class, Reason, Stack, State}
     end.
 
@@ -273,16 +288,16 @@ invoke(ImportFun, State, Request, Opts) ->
 
 %% Makes the pending import trap and lets the call unwind, so the instance
 %% is free again when the caller gets its error.
-abort(C, Message) ->
-    unwind(reject(C, Message), C, Message).
+abort(C, T, Message) ->
+    unwind(reject(C, T, Message), C, T, Message).
 
-unwind({import, _, _, _, _}, C, Message) ->
-    abort(C, Message);
-unwind({import_at, _, _}, C, Message) ->
-    abort(C, Message);
-unwind(yield, C, Message) ->
-    unwind(resume(C), C, Message);
-unwind(_Final, _C, _Message) ->
+unwind({import, _, _, _, _}, C, T, Message) ->
+    abort(C, T, Message);
+unwind({import_at, _, _}, C, T, Message) ->
+    abort(C, T, Message);
+unwind(yield, C, T, Message) ->
+    unwind(resume(C), C, T, Message);
+unwind(_Final, _C, _T, _Message) ->
     %% Over; or moved to the thread, which finishes unwinding the trap.
     ok.
 
@@ -292,21 +307,24 @@ unwind(_Final, _C, _Message) ->
 
 %% The import's results, in the encoding its request came in; returns the
 %% call's next event.
-answer(#call{path = fast, source = Port}, compact, Results) ->
+answer(#call{path = fast, source = Port}, _T, compact, Results) ->
     control(Port, ?HB_CTL_ANSWER, hb_beamr_wire:compact_answer(Results));
-answer(#call{path = fast, source = Port}, term, Results) ->
+answer(#call{path = fast, source = Port}, _T, term, Results) ->
     control(Port, ?HB_CTL_ANSWER,
             term_to_binary({import_response, answer, Results}));
-answer(C = #call{tag = Tag}, term, Results) ->
-    ok = send(C, {import_response, Tag, Results}),
-    next(C).
+answer(C, T, term, Results) ->
+    ok = send(C, {import_response, tag(T), Results}),
+    next(C, T).
 
 %% Makes the pending import trap with `Message'; returns the next event.
-reject(#call{path = fast, source = Port}, Message) ->
+reject(#call{path = fast, source = Port}, _T, Message) ->
     control(Port, ?HB_CTL_ANSWER, term_to_binary({import_error, abort, Message}));
-reject(C = #call{tag = Tag}, Message) ->
-    ok = send(C, {import_error, Tag, Message}),
-    next(C).
+reject(C, T, Message) ->
+    ok = send(C, {import_error, tag(T), Message}),
+    next(C, T).
+
+tag({DriverTag, _MRef}) -> DriverTag;
+tag(Ref) -> Ref.
 
 resume(#call{path = fast, source = Port}) ->
     control(Port, ?HB_CTL_RESUME, term_to_binary(resume)).
@@ -328,14 +346,23 @@ send(#call{path = port, source = Port}, Command) ->
         error:_ -> ok % the port is gone; its 'DOWN' follows
     end.
 
-%% The next event of a call on the relay or port path.
-next(#call{source = Source, tag = Tag, mref = MRef}) ->
+%% The next event of a call on the relay or port path. Every clause matches
+%% `Ref' (see tag()): the VM skips the messages that came before it.
+next(#call{source = Source}, Ref) when is_reference(Ref) ->
     receive
-        {Source, Tag, {import, _, _, _, _} = Event} -> Event;
-        {Source, Tag, {ok, Results} = Event} when is_list(Results) -> Event;
-        {Source, Tag, {ok, _Imports, _Exports} = Event} -> Event;
-        {Source, Tag, {error, _} = Event} -> Event;
-        {'DOWN', MRef, _, Source, Reason} -> {down, Reason}
+        {Source, Ref, {import, _, _, _, _} = Event} -> Event;
+        {Source, Ref, {ok, Results} = Event} when is_list(Results) -> Event;
+        {Source, Ref, {ok, _Imports, _Exports} = Event} -> Event;
+        {Source, Ref, {error, _} = Event} -> Event;
+        {'DOWN', Ref, _, Source, Reason} -> {down, Reason}
+    end;
+next(#call{source = Port}, {Tag, MRef}) ->
+    %% A call moved by the driver: its tag is the driver's.
+    receive
+        {Port, Tag, {import, _, _, _, _} = Event} -> Event;
+        {Port, Tag, {ok, Results} = Event} when is_list(Results) -> Event;
+        {Port, Tag, {error, _} = Event} -> Event;
+        {'DOWN', MRef, _, Port, Reason} -> {down, Reason}
     end.
 
 %%% ------------------------------------------------------------------------
@@ -360,18 +387,20 @@ fast_request(WASM, Op, Command)
 fast_request(_WASM, _Op, _Command) ->
     fallback.
 
-relay_request(WASM, Ref, Command) ->
+%% Tagged with the monitor, made just before sending: the receive skips
+%% the caller's other messages (see tag()).
+relay_request(WASM, Command) ->
     case hb_beamr_instance:check(WASM) of
         ok ->
-            MRef = erlang:monitor(process, WASM),
-            ok = hb_beamr_instance:send(WASM, Command),
+            Ref = erlang:monitor(process, WASM),
+            ok = hb_beamr_instance:send(WASM, setelement(2, Command, Ref)),
             receive
                 {WASM, Ref, Reply} ->
-                    erlang:demonitor(MRef, [flush]),
+                    erlang:demonitor(Ref, [flush]),
                     Reply;
-                {'DOWN', MRef, process, WASM, noproc} ->
+                {'DOWN', Ref, process, WASM, noproc} ->
                     {error, not_running};
-                {'DOWN', MRef, process, WASM, _Reason} ->
+                {'DOWN', Ref, process, WASM, _Reason} ->
                     {error, stopped}
             end;
         Error ->

@@ -200,20 +200,24 @@ from_client(From, {Op, Tag, _FuncRef, Args, _Timeout} = Command, S)
     from_caller(From, Tag, Command, S);
 from_client(From, {Op, Tag, _} = Command, S)
   when Op =:= import_response; Op =:= import_error ->
-    to_port(Command, S),
-    S#instance{pending = (S#instance.pending)#{Tag => From},
-               awaiting = maps:remove(Tag, S#instance.awaiting)};
+    import_answer(From, Tag, fun() -> to_port(Command, S) end, S);
 from_client(From, Command, S)
   when element(1, Command) =:= init,
        (tuple_size(Command) =:= 4 orelse tuple_size(Command) =:= 5) ->
     Tag = element(2, Command),
     to_port(Command, S),
     S#instance{init_tag = Tag, pending = (S#instance.pending)#{Tag => From}};
-from_client(_From, {command, Data}, S = #instance{port = Port}) ->
-    try port_command(Port, Data) of
-        true -> S
-    catch
-        error:_ -> S
+from_client(From, {command, Data}, S = #instance{port = Port}) ->
+    Send = fun() ->
+                   try port_command(Port, Data) of
+                       true -> ok
+                   catch
+                       error:_ -> ok
+                   end
+           end,
+    case encoded_answer_tag(Data) of
+        {ok, Tag} -> import_answer(From, Tag, Send, S);
+        none -> Send(), S
     end;
 from_client(From, Command, S) when is_tuple(Command), tuple_size(Command) >= 2 ->
     to_port(Command, S),
@@ -222,6 +226,33 @@ from_client(_From, Command, S) ->
     %% The driver answers this with {error, badarg} to the listener.
     to_port(Command, S),
     S.
+
+%% Only the process a call's messages go to may answer its imports (or, for
+%% a nested call, the one that made it): an answer from any other process
+%% that learned the tag is refused, to that process, and the call keeps
+%% waiting for its caller. An answer for a tag we do not know goes to the
+%% driver, which refuses it unless a raw command started that call.
+import_answer(From, Tag, Send, S = #instance{pending = Pending}) ->
+    case maps:find(Tag, Pending) of
+        {ok, Owner} when Owner =/= From ->
+            From ! {self(), Tag, {error, not_the_caller}},
+            S;
+        _ ->
+            ok = Send(),
+            S#instance{pending = Pending#{Tag => From},
+                       awaiting = maps:remove(Tag, S#instance.awaiting)}
+    end.
+
+%% The tag of an encoded import answer (a raw `{command, Data}'), so that
+%% one cannot answer another process's import either.
+encoded_answer_tag(Data) ->
+    try binary_to_term(iolist_to_binary(Data), [safe]) of
+        {import_response, Tag, _} -> {ok, Tag};
+        {import_error, Tag, _} -> {ok, Tag};
+        _ -> none
+    catch
+        error:_ -> none
+    end.
 
 from_caller(From, Tag, Command, S) ->
     case precheck(Command, S) of

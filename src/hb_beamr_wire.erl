@@ -41,19 +41,19 @@
 driver_name() ->
     ?DRIVER_NAME.
 
-%% @doc The term command of a call, `{call, Ref, Name, Args[, Timeout]}' or
-%% `{indirect_call, Ref, Index, Args[, Timeout]}', with a fresh `Ref'.
-%% `error' for a function reference that is neither a name nor an index.
+%% @doc The term command of a call, `{call, Tag, Name, Args[, Timeout]}' or
+%% `{indirect_call, Tag, Index, Args[, Timeout]}', with `Tag' still
+%% `undefined': the sender puts in a reference made just before it sends
+%% (see {@link hb_beamr_call:tag()}). `error' for a function reference that
+%% is neither a name nor an index.
 -spec call_command(term(), [hb_beamr:value()], pos_integer() | infinity) ->
-    {ok, reference(), tuple()} | error.
+    {ok, tuple()} | error.
 call_command(Index, Args, Timeout) when is_integer(Index), Index >= 0 ->
-    Ref = make_ref(),
-    {ok, Ref, with_timeout({indirect_call, Ref, Index, Args}, Timeout)};
+    {ok, with_timeout({indirect_call, undefined, Index, Args}, Timeout)};
 call_command(Name, Args, Timeout) when is_binary(Name); is_list(Name) ->
     case name_to_binary(Name) of
         {ok, Bin} ->
-            Ref = make_ref(),
-            {ok, Ref, with_timeout({call, Ref, Bin, Args}, Timeout)};
+            {ok, with_timeout({call, undefined, Bin, Args}, Timeout)};
         error ->
             error
     end;

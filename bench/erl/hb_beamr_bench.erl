@@ -3,9 +3,9 @@
 %%% round trips (each by the fast path and by the instance thread, and calls
 %%% from 1, 2 and 8 concurrent callers), compute kernels, start times,
 %%% memory and snapshot throughput, footprint and scale, a call into the
-%%% Lua fixture (an AO-style module: wasm64, legacy exceptions), and the
-%%% Erlang-side floors (message and port round trips). Native floors come
-%%% from bench/native.
+%%% Lua fixture (an AO-style module: wasm64, legacy exceptions), calls from
+%%% a caller with a busy mailbox, and the Erlang-side floors (message and
+%%% port round trips). Native floors come from bench/native.
 %%%
 %%% Every measurement is repeated and appended to a CSV file as
 %%% `Engine,Group,Name,Unit,Reps,Min,Median,Detail', where Min and Median are
@@ -15,7 +15,7 @@
 %%% Run: `erl -noshell -pa <hb_beamr ebin> -pa <this ebin> -run hb_beamr_bench
 %%% main Engine Out.csv WasmDir FacWasm Groups Sha256MiB MatmulN FibN' with
 %%% the driver found through `$HB_BEAMR_DRIVER_DIR'. Groups is a
-%%% comma-separated subset of `call,import,compute,start,memory,scale,lua' or
+%%% comma-separated subset of `call,import,compute,start,memory,scale,lua,mailbox' or
 %%% `all'; the kernel sizes are those given to the native kernels.
 %%% `$HB_BEAMR_BENCH_QUICK' shortens every measurement (a smoke run, numbers
 %%% not meaningful).
@@ -27,6 +27,7 @@
 -define(IMPORTS_PER_CALL, 5000).
 -define(MEMORY_MIB, [1, 64, 256]).
 -define(SCALE_INSTANCES, 1000).
+-define(UNRELATED, 100000).
 
 -type budget() :: {MinReps :: pos_integer(), MaxReps :: pos_integer(),
                    Seconds :: number()}.
@@ -51,7 +52,7 @@ main(_) ->
               "Sha256MiB MatmulN FibN~n", []),
     erlang:halt(2).
 
-groups("all") -> [call, import, compute, start, memory, scale, lua];
+groups("all") -> [call, import, compute, start, memory, scale, lua, mailbox];
 groups(Text) -> [list_to_existing_atom(G) || G <- string:lexemes(Text, ",")].
 
 run(Ctx = #{groups := Groups}) ->
@@ -292,11 +293,66 @@ bench(scale, Ctx = #{fac := Fac}) ->
         integer_to_list(N)),
     [ok = hb_beamr:stop(W) || W <- Ws],
     row(Ctx, scale, port_ping_many, concurrent(N, ping_worker(), Budget, 2.0),
-        integer_to_list(N)).
+        integer_to_list(N));
+
+%%% ------------------------------------------------------------------------
+%%% 8. A caller with a busy mailbox
+%%% ------------------------------------------------------------------------
+
+%% The same calls from a caller with an empty mailbox and from one holding
+%% ?UNRELATED unrelated messages, in turns (issue 13, item 10): a reply
+%% receive that scanned the mailbox would make the second far slower.
+bench(mailbox, Ctx = #{fac := Fac}) ->
+    {ok, W, _, _} = hb_beamr:start(Fac),
+    {ok, L, _, _} = hb_beamr:start(wasm(Ctx, "import_loop")),
+    Probe = open_driver_port(),
+    Tick = fun(S, #{args := [I]}) -> {ok, [I + 1], S} end,
+    N = 100,
+    Call = fun() -> {ok, [120.0]} = hb_beamr:call(W, "fac", [5.0]) end,
+    Loop = fun() -> {ok, [N], 0} = hb_beamr:call(L, "loop", [N], Tick, 0) end,
+    Quiet = spawn_link(fun() -> timing_worker(0) end),
+    Busy = spawn_link(fun() -> timing_worker(?UNRELATED) end),
+    Detail = name("~b messages queued", [?UNRELATED]),
+    lists:foreach(
+      fun({Name, Fun, Inner, PerOp}) ->
+              %% In turns, so that both see the same load.
+              Turn = fun() -> {timed_by(Quiet, Fun, Inner), timed_by(Busy, Fun, Inner)} end,
+              {Pairs, Path} = with_path(Probe, fun() -> sample_self(Turn, budget(5, 15, 4)) end),
+              {QuietTimes, BusyTimes} = lists:unzip(Pairs),
+              row(Ctx, mailbox, Name, [T / PerOp || T <- QuietTimes], Path),
+              row(Ctx, mailbox, Name ++ "_busy", [T / PerOp || T <- BusyTimes],
+                  Detail ++ "; " ++ Path)
+      end, [{"mailbox_call", Call, 2000, 1}, {"mailbox_import", Loop, 20, N}]),
+    [Pid ! stop || Pid <- [Quiet, Busy]],
+    port_close(Probe),
+    ok = hb_beamr:stop(W),
+    ok = hb_beamr:stop(L).
 
 %%% ------------------------------------------------------------------------
 %%% Pieces
 %%% ------------------------------------------------------------------------
+
+%% A process holding Unrelated messages that runs Fun Inner times on
+%% request and answers the seconds per run.
+timing_worker(Unrelated) ->
+    [self() ! {unrelated, K} || K <- lists:seq(1, Unrelated)],
+    timing_loop().
+
+timing_loop() ->
+    receive
+        {time, From, Ref, Fun, Inner} ->
+            From ! {Ref, hd(sample(Fun, Inner, {1, 1, 0}))},
+            timing_loop();
+        stop ->
+            ok
+    end.
+
+%% Seconds per run of Fun, run Inner times by Worker (the time it measured,
+%% not how long the request took).
+timed_by(Worker, Fun, Inner) ->
+    Ref = make_ref(),
+    Worker ! {time, self(), Ref, Fun, Inner},
+    receive {Ref, T} -> T after 60000 -> error(worker_timeout) end.
 
 echo() ->
     receive

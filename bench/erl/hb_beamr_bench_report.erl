@@ -134,7 +134,15 @@ rows() ->
         {"7a", "Lua handle(\"return 1+1\")", "lua_handle", "native_lua_handle",
          "same call on the C++ core alone", call, none},
         {"7b", "Lua handle(\"return 1+1\")", "lua_handle", "erl_msg_rtt",
-         "Erlang message round trip", call, none}].
+         "Erlang message round trip", call, none},
+        %% Issue 13, item 10: reply receives skip a busy caller's mailbox
+        %% (on WAMR every call waits for messages; before, 25-35x).
+        {"8a", "call fac(5.0), 100,000 unrelated messages queued",
+         "mailbox_call_busy", "mailbox_call", "same call, empty mailbox (in turns)",
+         call, {ratio, 2}},
+        {"8b", "import answered in Erlang, 100,000 messages queued, per import",
+         "mailbox_import_busy", "mailbox_import", "same loop, empty mailbox (in turns)",
+         call, {ratio, 2}}].
 
 -spec main([string()]) -> no_return().
 main([Raw, Dir, MachineFile]) ->
