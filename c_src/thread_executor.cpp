@@ -218,7 +218,10 @@ private:
       context_->set_call_timeout(call.timeout_ms);
     const Receiver to =
         command.reply_to != 0 ? command.reply_to : calls_.receiver(command.tag);
+    const bool outermost = calls_.empty();
     calls_.push(command.tag, to);
+    // From here until end_call() the call is cancelled if its caller exits.
+    shared_.session.begin_call(command.tag, *context_, outermost);
     ++calls_run;
     std::vector<wasm_val_t> results;
     Status called;
@@ -233,6 +236,8 @@ private:
     else
       called = context_->call(call.name, args, results);
     calls_.pop();
+    if (outermost)
+      shared_.session.end_call();
     finish_call(called, results, signature, TagSink(*this, command.tag, to));
   }
 
@@ -266,11 +271,13 @@ private:
           signature.borrow(e.func);
     }
     calls_.push(call.tag, call.caller, true);
+    shared_.session.begin_call(call.tag, *context_, true);
     ++calls_run;
     ++depth_;
     std::vector<wasm_val_t> results;
     const Status called = drive(context_->resume(kNoYield), results);
     calls_.pop();
+    shared_.session.end_call();
     finish_call(called, results, signature,
                 TagSink(*this, call.tag, call.caller));
     --depth_;
