@@ -350,6 +350,10 @@ private:
       if (!command)
         return std::nullopt;
       const bool answer = command->as<cmd::ImportAnswer>() != nullptr;
+      if (answer && !calls_.may_answer(command->tag, command->reply_to)) {
+        refuse_answer(*command);
+        continue;
+      }
       if (answer && command->tag == tag)
         return command;
       if (answer && calls_.is_outer(command->tag)) {
@@ -367,6 +371,14 @@ private:
       }
       handle_safely(*command); // nested call, memory access, stray answer
     }
+  }
+
+  // An import answer from a process other than its call's caller: the
+  // sender learns so, as from the instance process, and the call waits on.
+  void refuse_answer(const Command &answer) {
+    TermBuffer term;
+    encode_error_atom(term, "not_the_caller");
+    shared_.link.send_to(answer.reply_to, answer.tag, term);
   }
 
   // An answer kept for `tag` earlier, else the session's next command. A
