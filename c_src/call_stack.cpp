@@ -30,6 +30,13 @@ Receiver CallStack::receiver(const Tag &tag) const {
   return kOwner;
 }
 
+bool CallStack::may_answer(const Tag &tag, Receiver from) const {
+  for (auto it = calls_.rbegin(); it != calls_.rend(); ++it)
+    if (it->tag == tag)
+      return it->receiver == from;
+  return true;
+}
+
 std::optional<Receiver> CallStack::handed_over_caller() const {
   for (const Call &call : calls_)
     if (call.handed_over)

@@ -38,6 +38,11 @@ public:
   Receiver receiver(const Tag &tag) const;
   /// The caller of the handed-over call in progress, if one is.
   std::optional<Receiver> handed_over_caller() const;
+  /// Whether `from` may answer the imports of call `tag`: only the receiver
+  /// of its messages may (kOwner: the instance process, which checks its
+  /// own callers), so a process that learns the tag cannot. Answers for a
+  /// tag not in progress are not this rule's concern.
+  bool may_answer(const Tag &tag, Receiver from) const;
   /// Whether `tag` is a call in progress other than the innermost.
   bool is_outer(const Tag &tag) const;
   /// Whether `tag` is that of the last handed-over call, which has ended.

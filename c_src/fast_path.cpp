@@ -371,14 +371,17 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
 
 void FastPath::caller_exited(const ErlDrvMonitor &monitor) {
   Tag tag;
-  switch (shared_.session.caller_exited(monitor, tag)) {
+  ErlDrvTermData caller = 0;
+  switch (shared_.session.caller_exited(monitor, tag, caller)) {
   case Session::Exit::unrelated: return;
   case Session::Exit::borrower: return stop();
   case Session::Exit::handed_over: {
-    // Nobody will answer the handed-over call's imports: fail the one it
-    // waits for (or will wait for), which unwinds it.
+    // The session has interrupted the call if it computes. Nobody will
+    // answer its imports: fail the one it waits for (or will wait for), on
+    // its caller's behalf, which unwinds it.
     Command failure;
     failure.tag = std::move(tag);
+    failure.reply_to = caller;
     cmd::ImportAnswer &trap = failure.request.emplace<cmd::ImportAnswer>();
     trap.trap = true;
     trap.message = "caller exited";

@@ -474,6 +474,8 @@ bool decode_body(Reader &in, const std::string &op, int arity, Request &out) {
     return bare<cmd::Info>(out);
   if (op == "ping")
     return bare<cmd::Ping>(out);
+  if (op == "cancel")
+    return bare<cmd::Cancel>(out);
   return false;
 }
 

@@ -32,6 +32,8 @@
 //         thread, calls run by instance threads).
 //   {ping, Tag}: answered {Port, Tag, pong} by the driver itself, without
 //   the instance thread (the empty round trip the benchmarks measure)
+//   {cancel, Tag}: from the port's owner only, whose caller of call Tag has
+//   exited: the call is interrupted (see Session::cancel). No reply.
 // value() is an integer, a float, nan | infinity | neg_infinity, or null for
 // a null reference.
 //
@@ -126,12 +128,15 @@ struct Deserialize {
 struct Info {};
 /// {ping, Tag}
 struct Ping {};
+/// {cancel, Tag}
+struct Cancel {};
 } // namespace cmd
 
 /// What a command asks for. Info first: the cheapest to default-construct.
-using Request = std::variant<cmd::Info, cmd::Ping, cmd::Init, cmd::Compile,
-                             cmd::Call, cmd::ImportAnswer, cmd::Size, cmd::Read,
-                             cmd::Write, cmd::Serialize, cmd::Deserialize>;
+using Request =
+    std::variant<cmd::Info, cmd::Ping, cmd::Init, cmd::Compile, cmd::Call,
+                 cmd::ImportAnswer, cmd::Size, cmd::Read, cmd::Write,
+                 cmd::Serialize, cmd::Deserialize, cmd::Cancel>;
 
 /// One decoded command: its request, and whom to answer.
 struct Command {

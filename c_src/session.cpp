@@ -1,11 +1,25 @@
 // The per-port Session; see session.hpp.
 #include "session.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace hb_beamr::driver {
+namespace {
+
+// Cancels kept for calls that have not begun. One for a call that ended
+// just before its cancel came is never taken, so the oldest go.
+constexpr size_t kMaxCancelled = 64;
+
+} // namespace
 
 bool Session::push(Command &&command) {
+  if (command.as<cmd::Cancel>()) {
+    // Only the instance process knows which of its callers have exited.
+    if (command.reply_to == 0)
+      cancel(command.tag);
+    return true;
+  }
   DrvLock lock(mutex_);
   if (closed_)
     return false;
@@ -57,10 +71,41 @@ void Session::hand_over(HandOver &&call) {
   cond_.signal();
 }
 
+void Session::begin_call(const Tag &tag, Context &context, bool outermost) {
+  DrvLock lock(mutex_);
+  if (outermost)
+    thread_call_ = ThreadCall{tag, &context};
+  const auto it = std::find(cancelled_.begin(), cancelled_.end(), tag);
+  if (it == cancelled_.end())
+    return;
+  cancelled_.erase(it);
+  // Before it starts: the call fails at once with `interrupted`.
+  context.interrupt();
+}
+
+void Session::end_call() {
+  DrvLock lock(mutex_);
+  thread_call_.reset();
+}
+
+void Session::cancel(const Tag &tag) {
+  DrvLock lock(mutex_);
+  // Under the lock, so the context cannot end its call and be destroyed
+  // meanwhile: end_call() comes first.
+  if (thread_call_ && thread_call_->tag == tag)
+    return thread_call_->context->interrupt();
+  // Not begun yet (queued, taken, or held back by the thread) or already
+  // over: kept for begin_call(), which interrupts the call before it runs.
+  if (cancelled_.size() == kMaxCancelled)
+    cancelled_.erase(cancelled_.begin());
+  cancelled_.push_back(tag);
+}
+
 bool Session::close() {
   DrvLock lock(mutex_);
   closed_ = true;
   queue_.clear();
+  cancelled_.clear();
   cond_.broadcast();
   return held_;
 }
@@ -82,7 +127,7 @@ void Session::forget_borrower(ErlDrvPort port) {
 
 void Session::watch_handed_over(const Tag &tag) {
   if (borrower_monitor_)
-    handed_over_ = HandedOverWatch{tag, *borrower_monitor_};
+    handed_over_ = HandedOverWatch{tag, *borrower_monitor_, caller_};
   borrower_monitor_.reset();
   caller_ = 0;
 }
@@ -93,11 +138,14 @@ void Session::forget_handed_over(ErlDrvPort port) {
   handed_over_.reset();
 }
 
-Session::Exit Session::caller_exited(const ErlDrvMonitor &monitor, Tag &tag) {
+Session::Exit Session::caller_exited(const ErlDrvMonitor &monitor, Tag &tag,
+                                     ErlDrvTermData &caller) {
   if (handed_over_ &&
       driver_compare_monitors(&handed_over_->monitor, &monitor) == 0) {
     tag = std::move(handed_over_->tag);
+    caller = handed_over_->caller;
     handed_over_.reset();
+    cancel(tag);
     return Exit::handed_over;
   }
   if (!borrower_monitor_ ||

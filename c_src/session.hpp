@@ -13,7 +13,10 @@
 //   - the callers' monitors: the fast path's borrower while its call
 //     outlives a port_control, and the caller of a handed-over call, whose
 //     death must not leave the instance busy or waiting;
-//   - the call's time limit (until Context owns it, see below).
+//   - cancelling: the thread's outermost call whose caller has exited is
+//     interrupted (cancel()), whoever learns of the exit: this Session's
+//     monitor for a handed-over call, the instance process (the port's
+//     owner, which monitors the callers it relays for) with {cancel, Tag}.
 //
 // Thread-safe. The nesting rules inside a held instance (who may call from
 // an import function, which answers belong to which call) are the holder's:
@@ -28,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "drv_sync.hpp"
 #include "protocol.hpp"
@@ -55,7 +59,8 @@ using ThreadMessage = std::variant<Command, HandOver>;
 class Session {
 public:
   /// Queues a command for the thread; false (and the command dropped) once
-  /// closed.
+  /// closed. A {cancel, Tag} is not queued but acted on at once (from the
+  /// port's owner only; ignored from anyone else).
   bool push(Command &&command);
   /// The thread's next message, waiting for one (and for the end of a
   /// borrow); nullopt once closed. Taking one makes the thread hold the
@@ -73,6 +78,22 @@ public:
   void end_borrow();
   /// Ends a borrow by giving `call` to the thread, ahead of anything queued.
   void hand_over(HandOver &&call);
+  // ---- Cancelling the thread's call: thread-safe ------------------------
+  /// The thread starts call `tag` on `context`, which outlives the call. An
+  /// outermost call becomes the one cancel() interrupts until end_call();
+  /// a call cancelled while it was queued is interrupted at once.
+  void begin_call(const Tag &tag, Context &context, bool outermost);
+  /// The thread's outermost call has ended.
+  void end_call();
+  /// The caller of call `tag` has exited: interrupts it if it is the
+  /// thread's outermost call (nested calls, which come from the same
+  /// caller, go with it), else keeps the tag so that the call is
+  /// interrupted when it begins. A cancel that
+  /// comes as the call ends may instead fail the instance's next call with
+  /// `interrupted` (Context::interrupt() stops the next call when none
+  /// runs); the window is the few instructions between the two.
+  void cancel(const Tag &tag);
+
   /// Closes the session and wakes the thread. Returns whether the thread
   /// held the instance (e.g. was running WebAssembly) at that moment.
   bool close();
@@ -102,7 +123,9 @@ public:
     handed_over, ///< the caller of a handed-over call (tag in `tag`)
   };
   /// Matches `monitor` against the watched callers, and stops watching it.
-  Exit caller_exited(const ErlDrvMonitor &monitor, Tag &tag);
+  /// For a handed-over call, sets `tag` and `caller` and cancels the call.
+  Exit caller_exited(const ErlDrvMonitor &monitor, Tag &tag,
+                     ErlDrvTermData &caller);
 
 private:
   DrvMutex mutex_{"hb_beamr_session"};
@@ -111,12 +134,20 @@ private:
   bool closed_ = false;
   bool held_ = false;     // by the thread
   bool borrowed_ = false; // by the fast path
+  // The thread's outermost call, and calls cancelled while still queued.
+  struct ThreadCall {
+    Tag tag;
+    Context *context;
+  };
+  std::optional<ThreadCall> thread_call_;
+  std::vector<Tag> cancelled_;
   // The fast path's caller and the monitors on callers (port callbacks only).
   ErlDrvTermData caller_ = 0;
   std::optional<ErlDrvMonitor> borrower_monitor_;
   struct HandedOverWatch {
     Tag tag;
     ErlDrvMonitor monitor;
+    ErlDrvTermData caller;
   };
   std::optional<HandedOverWatch> handed_over_;
 };

@@ -218,7 +218,10 @@ private:
       context_->set_call_timeout(call.timeout_ms);
     const Receiver to =
         command.reply_to != 0 ? command.reply_to : calls_.receiver(command.tag);
+    const bool outermost = calls_.empty();
     calls_.push(command.tag, to);
+    // From here until end_call() the call is cancelled if its caller exits.
+    shared_.session.begin_call(command.tag, *context_, outermost);
     ++calls_run;
     std::vector<wasm_val_t> results;
     Status called;
@@ -233,6 +236,8 @@ private:
     else
       called = context_->call(call.name, args, results);
     calls_.pop();
+    if (outermost)
+      shared_.session.end_call();
     finish_call(called, results, signature, TagSink(*this, command.tag, to));
   }
 
@@ -266,11 +271,13 @@ private:
           signature.borrow(e.func);
     }
     calls_.push(call.tag, call.caller, true);
+    shared_.session.begin_call(call.tag, *context_, true);
     ++calls_run;
     ++depth_;
     std::vector<wasm_val_t> results;
     const Status called = drive(context_->resume(kNoYield), results);
     calls_.pop();
+    shared_.session.end_call();
     finish_call(called, results, signature,
                 TagSink(*this, call.tag, call.caller));
     --depth_;
@@ -343,6 +350,10 @@ private:
       if (!command)
         return std::nullopt;
       const bool answer = command->as<cmd::ImportAnswer>() != nullptr;
+      if (answer && !calls_.may_answer(command->tag, command->reply_to)) {
+        refuse_answer(*command);
+        continue;
+      }
       if (answer && command->tag == tag)
         return command;
       if (answer && calls_.is_outer(command->tag)) {
@@ -360,6 +371,14 @@ private:
       }
       handle_safely(*command); // nested call, memory access, stray answer
     }
+  }
+
+  // An import answer from a process other than its call's caller: the
+  // sender learns so, as from the instance process, and the call waits on.
+  void refuse_answer(const Command &answer) {
+    TermBuffer term;
+    encode_error_atom(term, "not_the_caller");
+    shared_.link.send_to(answer.reply_to, answer.tag, term);
   }
 
   // An answer kept for `tag` earlier, else the session's next command. A

@@ -380,8 +380,10 @@ admit_queued(S = #instance{active = [], queued = Queued}) ->
 admit_queued(S) ->
     S.
 
-%% A process with a running call exited: answer its pending import with an
-%% error so the instance unwinds, and fail its future imports the same way.
+%% A process with a running call exited: the driver interrupts the call if
+%% it computes (`cancel', the driver's one rule for a caller's exit), its
+%% pending import is answered with an error so the instance unwinds, and
+%% its future imports fail the same way.
 client_exited(Pid, MRef, S = #instance{clients = Clients}) ->
     case maps:find(Pid, Clients) of
         {ok, MRef} ->
@@ -389,6 +391,7 @@ client_exited(Pid, MRef, S = #instance{clients = Clients}) ->
                          maps:get(T, S#instance.pending, undefined) =:= Pid],
             lists:foreach(
               fun(T) ->
+                      to_port({cancel, T}, S),
                       case maps:is_key(T, S#instance.awaiting) of
                           true -> to_port({import_error, T, <<"caller exited">>}, S);
                           false -> ok
