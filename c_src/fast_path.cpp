@@ -206,7 +206,7 @@ void FastPath::hand_over(ControlSink &sink) {
   context_ = nullptr;
   TermBuffer moved;
   moved.tuple(2).atom("moved").encoded(outermost_.tag);
-  // The call's time limit stays in the session, where the thread finds it.
+  // The call keeps its time limit: the context holds it.
   shared_.session.hand_over(std::move(outermost_));
   outermost_ = HandOver{};
   sink.term(moved);
