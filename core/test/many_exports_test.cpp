@@ -16,21 +16,18 @@ using ManyExportsTest = RuntimeTest;
 
 constexpr uint32_t function_count = 20000;
 
-void leb(std::vector<uint8_t> &out, uint64_t value) {
-  do {
-    uint8_t b = value & 0x7f;
+// Appends `value` as LEB128: signed (sleb) for i32.const operands, else
+// unsigned. Every value here is non-negative, where both agree except for a
+// sign bit that signed LEB128 must keep clear.
+void leb(std::vector<uint8_t> &out, uint64_t value, bool sign = false) {
+  for (;;) {
+    const uint8_t low = value & 0x7f;
     value >>= 7;
-    out.push_back(value != 0 ? (b | 0x80) : b);
-  } while (value != 0);
-}
-
-void sleb(std::vector<uint8_t> &out, int64_t value) {
-  bool more = true;
-  while (more) {
-    uint8_t b = value & 0x7f;
-    value >>= 7;
-    more = !((value == 0 && !(b & 0x40)) || (value == -1 && (b & 0x40)));
-    out.push_back(more ? (b | 0x80) : b);
+    if (value == 0 && !(sign && (low & 0x40))) {
+      out.push_back(low);
+      return;
+    }
+    out.push_back(low | 0x80);
   }
 }
 
@@ -74,7 +71,7 @@ std::vector<uint8_t> many_exports_module() {
   leb(code, function_count);
   for (uint32_t i = 0; i < function_count; ++i) {
     std::vector<uint8_t> body = {0x00, 0x41}; // no locals, i32.const
-    sleb(body, i);
+    leb(body, i, true);
     body.push_back(0x0b);
     leb(code, body.size());
     code.insert(code.end(), body.begin(), body.end());
