@@ -1,5 +1,7 @@
 // The Wasmtime adapter's instances: making the store and the instance, and
 // the host's access to its exports (functions, memory, globals).
+#include <cstdint>
+
 #include "default_exports.hpp"
 #include "import_provider.hpp"
 #include "type_description.hpp"
@@ -56,6 +58,9 @@ Status Instance::Impl::answer_now(size_t index, const wasmtime_val_t *args,
 
 namespace {
 
+// Elements a table may grow to when no max_table_elements is given.
+constexpr uint64_t kDefaultTableElements = 10'000'000;
+
 // The store, with its interruption, limits and fuel.
 Status make_store(Instance::Impl &impl, const InstanceSettings &settings) {
   impl.store = wasmtime_store_new(impl.engine.get(), nullptr, nullptr);
@@ -65,12 +70,19 @@ Status make_store(Instance::Impl &impl, const InstanceSettings &settings) {
   wasmtime_store_epoch_deadline_callback(impl.store, &Instance::Impl::on_epoch,
                                          &impl, nullptr);
   wasmtime_context_set_epoch_deadline(impl.context, 1);
+  // Past 2^63-1 is no limit at all (-1 to Wasmtime).
   auto limit = [](uint64_t value) {
-    return value == 0 ? int64_t{-1} : static_cast<int64_t>(value);
+    return value == 0 || value > uint64_t(INT64_MAX) ? int64_t{-1}
+                                                     : int64_t(value);
   };
-  if (settings.max_memory_bytes > 0 || settings.max_table_elements > 0)
-    wasmtime_store_limiter(impl.store, limit(settings.max_memory_bytes),
-                           limit(settings.max_table_elements), -1, -1, -1);
+  // Always installed: without a table limit, one table.grow(2^31-1) of a
+  // hostile module fills 16 GiB. kDefaultTableElements (80 MB of funcrefs)
+  // is far above what real modules use; a larger explicit limit lifts it.
+  const uint64_t tables = settings.max_table_elements == 0
+                              ? kDefaultTableElements
+                              : settings.max_table_elements;
+  wasmtime_store_limiter(impl.store, limit(settings.max_memory_bytes),
+                         limit(tables), -1, -1, -1);
   if (settings.fuel > 0)
     if (wasmtime_error_t *err =
             wasmtime_context_set_fuel(impl.context, settings.fuel)) {
