@@ -64,22 +64,34 @@ ErlDrvData drv_start(ErlDrvPort port, char * /*command*/) {
   } catch (const std::bad_alloc &) {
     errno = ENOMEM;
     return ERL_DRV_ERROR_ERRNO;
+  } catch (...) {
+    // No exception may unwind into the emulator (it aborts the VM).
+    errno = EAGAIN;
+    return ERL_DRV_ERROR_ERRNO;
   }
 }
 
 void drv_stop(ErlDrvData handle) {
   std::unique_ptr<PortData> data(reinterpret_cast<PortData *>(handle));
-  // A call the fast path holds is abandoned first: the thread may then be
-  // stopped like any idle one.
-  data->fast->stop();
-  if (!data->instance->stop()) {
-    // Rare: the thread is busy with work that cannot be interrupted (running
-    // WebAssembly is) and still runs driver code, so the driver must never
-    // be unloaded under it.
+  try {
+    // A call the fast path holds is abandoned first: the thread may then be
+    // stopped like any idle one.
+    data->fast->stop();
+    if (!data->instance->stop()) {
+      // Rare: the thread is busy with work that cannot be interrupted
+      // (running WebAssembly is) and still runs driver code, so the driver
+      // must never be unloaded under it.
+      driver_lock_driver(data->port);
+    }
+    data->instance.reset();
+    reap_threads();
+  } catch (...) {
+    // Out of memory half-way through stopping: the thread may still run
+    // with this port's data, so leak the data and keep the driver loaded
+    // rather than free anything under it or unwind into the emulator.
     driver_lock_driver(data->port);
+    (void)data.release();
   }
-  data->instance.reset();
-  reap_threads();
 }
 
 // Answers {info, Tag} right here: it needs nothing from the thread.
@@ -143,12 +155,21 @@ ErlDrvSSizeT drv_control(ErlDrvData handle, unsigned int command, char *buf,
   if (command == wire::byte(wire::ControlOp::ping))
     return 0;
   auto *data = reinterpret_cast<PortData *>(handle);
-  return data->fast->control(command, buf, len, rbuf, rlen);
+  try {
+    return data->fast->control(command, buf, len, rbuf, rlen);
+  } catch (...) {
+    return -1; // badarg rather than an exception into the emulator
+  }
 }
 
 void drv_process_exit(ErlDrvData handle, ErlDrvMonitor *monitor) {
   auto *data = reinterpret_cast<PortData *>(handle);
-  data->fast->caller_exited(*monitor);
+  try {
+    data->fast->caller_exited(*monitor);
+  } catch (...) {
+    // Nothing to answer: the caller is gone. No exception may unwind into
+    // the emulator.
+  }
 }
 
 ErlDrvEntry make_entry() {

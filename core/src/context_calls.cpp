@@ -50,7 +50,8 @@ Context::Impl::run_call(const FuncSig &sig, const std::vector<wasm_val_t> &args,
   if (top_level) {
     if (Status ready = prepare_top_level_call(); !ready)
       return ready;
-    start_deadline();
+    if (Status armed = start_deadline(); !armed)
+      return fail(armed.error());
   }
   State before = state;
   state = State::running_export;

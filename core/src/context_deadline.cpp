@@ -26,14 +26,28 @@ Status Context::Impl::prepare_top_level_call() {
   return {};
 }
 
-void Context::Impl::start_deadline() {
+Status Context::Impl::start_deadline() {
   deadline_ms = call_timeout_ms;
   if (deadline_ms == 0) {
     deadline.reset();
-    return;
+    return {};
   }
   deadline = Clock::now() + std::chrono::milliseconds(deadline_ms);
-  watchdog::arm(&owner, *deadline);
+  if (!watchdog::arm(&owner, *deadline)) {
+    // Nothing would stop the call at its limit: refuse it rather than let
+    // it run unbounded (or hang a caller waiting for the limit).
+    deadline.reset();
+    return make_error(ErrorKind::allocation,
+                      "cannot start the watchdog thread that enforces the "
+                      "call's time limit");
+  }
+  return {};
+}
+
+void Context::Impl::cancel_deadline() {
+  if (deadline)
+    watchdog::disarm(&owner);
+  deadline.reset();
 }
 
 bool Context::Impl::deadline_passed() const {

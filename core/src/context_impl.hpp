@@ -47,8 +47,11 @@ struct Context::Impl {
   // Before a top-level call: a stop requested meanwhile fails it, and its
   // fuel is refilled.
   Status prepare_top_level_call();
-  // Fixes the starting top-level call's deadline and arms the watchdog.
-  void start_deadline();
+  // Fixes the starting top-level call's deadline and arms the watchdog; an
+  // error (and no deadline) if the watchdog cannot run.
+  Status start_deadline();
+  // Drops the deadline of a top-level call that did not start after all.
+  void cancel_deadline();
   // Whether the top-level call in progress has passed its deadline.
   bool deadline_passed() const;
   // `status` as the call in progress reports it: a failure past the

@@ -66,13 +66,19 @@ Context::Impl::begin_suspendable(std::string_view name, uint64_t index,
   if (!args_match(*sig.value(), args))
     return fail(make_error(ErrorKind::invalid_argument,
                            describe_sig_mismatch(*sig.value(), args)));
-  if (top_level)
+  if (top_level) {
     if (Status ready = prepare_top_level_call(); !ready)
       return ready.error();
-  if (Status begun = calls.begin(name, index, args.data()); !begun)
+    // Armed before the call begins, so a watchdog that cannot run refuses
+    // the call before there is anything to abandon.
+    if (Status armed = start_deadline(); !armed)
+      return fail(armed.error());
+  }
+  if (Status begun = calls.begin(name, index, args.data()); !begun) {
+    if (top_level)
+      cancel_deadline();
     return fail(begun.error());
-  if (top_level)
-    start_deadline();
+  }
   state = State::running_export;
   return run_slice(slice);
 }
@@ -89,8 +95,16 @@ Result<CallProgress> Context::resume(std::chrono::microseconds slice) {
 Result<CallProgress> Context::Impl::run_slice(std::chrono::microseconds slice) {
   Result<engine::Progress> progress =
       instance->suspension()->poll(engine::SteadyClock::now() + slice);
-  if (!progress)
+  if (!progress) {
+    // The slice could not run (no thread to end it): drop the calls rather
+    // than leave the context inside calls nobody can run.
+    if (suspended_calls() > 0) {
+      instance->suspension()->abandon();
+      (void)top_level_outcome(progress.error());
+      state = State::trapped;
+    }
     return fail(progress.error());
+  }
   switch (progress.value()) {
   case engine::Progress::finished: return settle_finished();
   case engine::Progress::awaiting_import:

@@ -78,23 +78,31 @@ void forget(wasm_engine_t *engine) {
                   t.engines.end());
 }
 
-void enter() {
+bool enter() noexcept {
   State &t = state();
   if (t.recent.load())
-    return; // the ticker runs and will see this slice
+    return true; // the ticker runs and will see this slice
   t.recent.store(true);
-  if (!t.running.load()) {
-    std::lock_guard<std::mutex> lock(t.mutex);
-    if (!t.thread.joinable()) {
-      t.stopping = false;
-      t.sleeping.store(false);
-      t.thread = std::thread(run);
-      t.running.store(true);
+  try {
+    if (!t.running.load()) {
+      std::lock_guard<std::mutex> lock(t.mutex);
+      if (!t.thread.joinable()) {
+        t.stopping = false;
+        t.sleeping.store(false);
+        t.thread = std::thread(run);
+        t.running.store(true);
+      }
+    } else if (t.sleeping.load()) {
+      std::lock_guard<std::mutex> lock(t.mutex);
+      t.wake.notify_one();
     }
-  } else if (t.sleeping.load()) {
-    std::lock_guard<std::mutex> lock(t.mutex);
-    t.wake.notify_one();
+  } catch (const std::exception &) {
+    // std::system_error: no thread (a process thread limit) or no lock.
+    // The next slice tries again.
+    t.recent.store(false);
+    return false;
   }
+  return true;
 }
 
 void shutdown() {

@@ -15,8 +15,10 @@ namespace hb_beamr::slice_ticker {
 void remember(wasm_engine_t *engine);
 void forget(wasm_engine_t *engine);
 
-/// A slice starts. Thread-safe.
-void enter();
+/// A slice starts. Thread-safe. False if the ticker thread is not running
+/// and cannot be started (no thread can be created): the slice would then
+/// never end, so the caller must fail instead of running it.
+[[nodiscard]] bool enter() noexcept;
 
 /// Stops the ticker thread (it starts again with the next enter()). The
 /// runtime calls this when destroyed, so no thread outlives the library.

@@ -59,16 +59,22 @@ void erase(State &w, Context *ctx) {
 
 } // namespace
 
-void arm(Context *ctx, Clock::time_point deadline) {
+bool arm(Context *ctx, Clock::time_point deadline) noexcept {
   State &w = state();
-  std::lock_guard<std::mutex> lock(w.mutex);
-  erase(w, ctx);
-  w.deadlines.emplace(deadline, ctx);
-  if (!w.thread.joinable()) {
-    w.stopping = false;
-    w.thread = std::thread(run);
+  try {
+    std::lock_guard<std::mutex> lock(w.mutex);
+    erase(w, ctx);
+    if (!w.thread.joinable()) {
+      w.stopping = false;
+      w.thread = std::thread(run);
+    }
+    w.deadlines.emplace(deadline, ctx);
+    w.changed.notify_one();
+  } catch (const std::exception &) {
+    // std::system_error (no thread, a process thread limit) or bad_alloc.
+    return false;
   }
-  w.changed.notify_one();
+  return true;
 }
 
 void disarm(Context *ctx) {

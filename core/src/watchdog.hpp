@@ -15,8 +15,11 @@ namespace watchdog {
 using Clock = std::chrono::steady_clock;
 
 /// Calls watchdog_expire(*ctx) once `deadline` passes, unless disarm(ctx)
-/// comes first. One deadline per context at a time.
-void arm(Context *ctx, Clock::time_point deadline);
+/// comes first. One deadline per context at a time. False, with nothing
+/// armed, if the watchdog thread is not running and cannot be started (no
+/// thread can be created, or no memory): the call must then fail, since
+/// nothing would stop it.
+[[nodiscard]] bool arm(Context *ctx, Clock::time_point deadline) noexcept;
 
 /// Cancels ctx's deadline. Once it returns, the watchdog no longer touches
 /// ctx (an expiry in progress has finished).

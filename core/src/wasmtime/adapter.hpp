@@ -182,13 +182,23 @@ struct Instance::Impl final : Suspension {
   static wasmtime_error_t *on_epoch(wasmtime_context_t *, void *data,
                                     uint64_t *delta,
                                     wasmtime_update_deadline_kind_t *kind);
-  // The host function behind every function import.
-  static void host_function(void *env, wasmtime_caller_t *caller,
-                            const wasmtime_val_t *args, size_t nargs,
-                            wasmtime_val_t *results, size_t nresults,
-                            wasm_trap_t **trap_ret,
-                            wasmtime_async_continuation_t *continuation);
-  static bool continue_host(void *env);
+  // The host function behind every function import. It and continue_host
+  // run inside Rust frames, so they turn anything thrown into a trap.
+  static void
+  host_function(void *env, wasmtime_caller_t *caller,
+                const wasmtime_val_t *args, size_t nargs,
+                wasmtime_val_t *results, size_t nresults,
+                wasm_trap_t **trap_ret,
+                wasmtime_async_continuation_t *continuation) noexcept;
+  // host_function's work: answers at once or suspends the call. May throw.
+  static void suspend_host(void *env, wasmtime_caller_t *caller,
+                           const wasmtime_val_t *args, size_t nargs,
+                           wasmtime_val_t *results, size_t nresults,
+                           wasm_trap_t **trap_ret,
+                           wasmtime_async_continuation_t *continuation);
+  static bool continue_host(void *env) noexcept;
+  // continue_host's work: polls a nested call or delivers the answer.
+  static bool answer_host(Suspended &host);
   static void drop_host(void *env);
   static bool host_done(void *) { return true; }
   // Deletes a frame's future and whatever trap or error it left.

@@ -1,5 +1,7 @@
 // The Wasmtime adapter's instances: making the store and the instance, and
 // the host's access to its exports (functions, memory, globals).
+#include <cstdint>
+
 #include "default_exports.hpp"
 #include "import_provider.hpp"
 #include "type_description.hpp"
@@ -56,6 +58,9 @@ Status Instance::Impl::answer_now(size_t index, const wasmtime_val_t *args,
 
 namespace {
 
+// Elements a table may grow to when no max_table_elements is given.
+constexpr uint64_t kDefaultTableElements = 10'000'000;
+
 // The store, with its interruption, limits and fuel.
 Status make_store(Instance::Impl &impl, const InstanceSettings &settings) {
   impl.store = wasmtime_store_new(impl.engine.get(), nullptr, nullptr);
@@ -65,12 +70,19 @@ Status make_store(Instance::Impl &impl, const InstanceSettings &settings) {
   wasmtime_store_epoch_deadline_callback(impl.store, &Instance::Impl::on_epoch,
                                          &impl, nullptr);
   wasmtime_context_set_epoch_deadline(impl.context, 1);
+  // Past 2^63-1 is no limit at all (-1 to Wasmtime).
   auto limit = [](uint64_t value) {
-    return value == 0 ? int64_t{-1} : static_cast<int64_t>(value);
+    return value == 0 || value > uint64_t(INT64_MAX) ? int64_t{-1}
+                                                     : int64_t(value);
   };
-  if (settings.max_memory_bytes > 0 || settings.max_table_elements > 0)
-    wasmtime_store_limiter(impl.store, limit(settings.max_memory_bytes),
-                           limit(settings.max_table_elements), -1, -1, -1);
+  // Always installed: without a table limit, one table.grow(2^31-1) of a
+  // hostile module fills 16 GiB. kDefaultTableElements (80 MB of funcrefs)
+  // is far above what real modules use; a larger explicit limit lifts it.
+  const uint64_t tables = settings.max_table_elements == 0
+                              ? kDefaultTableElements
+                              : settings.max_table_elements;
+  wasmtime_store_limiter(impl.store, limit(settings.max_memory_bytes),
+                         limit(tables), -1, -1, -1);
   if (settings.fuel > 0)
     if (wasmtime_error_t *err =
             wasmtime_context_set_fuel(impl.context, settings.fuel)) {
@@ -179,36 +191,42 @@ Status link_and_instantiate(Instance::Impl &impl) {
   return {};
 }
 
-// Finds the default memory and function table among the exports.
+// Finds the default memory and function table among the exports. Walks the
+// module's own export list and looks up by name only the candidates:
+// wasmtime_instance_export_nth walks the export list from its start on every
+// call, which made a start quadratic in the number of exports (20,000 exports
+// took 11 s).
 void find_defaults(Instance::Impl &impl) {
+  const std::vector<ExternDesc> &exports = impl.module->exports_;
   DefaultExports defaults;
-  std::vector<wasmtime_extern_t> items;
-  for (size_t i = 0;; ++i) {
-    char *name = nullptr;
-    size_t len = 0;
-    wasmtime_extern_t item;
-    if (!wasmtime_instance_export_nth(impl.context, &impl.instance, i, &name,
-                                      &len, &item))
-      break;
-    items.push_back(item);
-    std::string_view export_name(name, len);
-    if (item.kind == WASMTIME_EXTERN_MEMORY)
-      defaults.offer_memory(i, export_name);
-    if (item.kind == WASMTIME_EXTERN_TABLE &&
-        defaults.wants_table(export_name)) {
-      wasm_tabletype_t *tt = wasmtime_table_type(impl.context, &item.of.table);
-      if (valtype_of(wasm_tabletype_element(tt)) == ValType::funcref)
-        defaults.offer_funcref_table(i, export_name);
-      wasm_tabletype_delete(tt);
-    }
+  for (size_t i = 0; i < exports.size(); ++i) {
+    const ExternDesc &desc = exports[i];
+    if (desc.kind == ExternKind::memory)
+      defaults.offer_memory(i, desc.name);
+    if (desc.kind != ExternKind::table || !defaults.wants_table(desc.name))
+      continue;
+    Result<wasmtime_extern_t> item = impl.find_export(desc.name);
+    if (!item || item.value().kind != WASMTIME_EXTERN_TABLE)
+      continue;
+    wasm_tabletype_t *tt =
+        wasmtime_table_type(impl.context, &item.value().of.table);
+    if (valtype_of(wasm_tabletype_element(tt)) == ValType::funcref)
+      defaults.offer_funcref_table(i, desc.name);
+    wasm_tabletype_delete(tt);
   }
   if (auto i = defaults.memory()) {
-    impl.memory = items[*i].of.memory;
-    impl.has_memory = true;
+    Result<wasmtime_extern_t> item = impl.find_export(exports[*i].name);
+    if (item && item.value().kind == WASMTIME_EXTERN_MEMORY) {
+      impl.memory = item.value().of.memory;
+      impl.has_memory = true;
+    }
   }
   if (auto i = defaults.table()) {
-    impl.table = items[*i].of.table;
-    impl.has_table = true;
+    Result<wasmtime_extern_t> item = impl.find_export(exports[*i].name);
+    if (item && item.value().kind == WASMTIME_EXTERN_TABLE) {
+      impl.table = item.value().of.table;
+      impl.has_table = true;
+    }
   }
 }
 

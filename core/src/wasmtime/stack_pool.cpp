@@ -1,5 +1,6 @@
 // The Wasmtime adapter's pool of stacks for suspendable calls.
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -50,7 +51,11 @@ public:
       munmap(mem, size + page);
       return nullptr;
     }
-    return new Stack{static_cast<uint8_t *>(mem), size, true};
+    auto *stack =
+        new (std::nothrow) Stack{static_cast<uint8_t *>(mem), size, true};
+    if (stack == nullptr)
+      munmap(mem, size + page);
+    return stack;
   }
 
   void give_back(Stack *stack) {
@@ -68,9 +73,16 @@ public:
     delete stack;
   }
 
+  // Called from Rust frames, which an exception must not unwind: a failure
+  // to allocate (or lock) becomes the error Wasmtime expects.
   static wasmtime_error_t *new_stack(void *, size_t size, bool zeroed,
-                                     wasmtime_stack_memory_t *out) {
-    Stack *stack = instance().take(size);
+                                     wasmtime_stack_memory_t *out) noexcept {
+    Stack *stack = nullptr;
+    try {
+      stack = instance().take(size);
+    } catch (...) {
+      stack = nullptr;
+    }
     if (stack == nullptr)
       return wasmtime_error_new("cannot map a stack for a suspendable call");
     if (zeroed && !stack->fresh) {
@@ -104,8 +116,16 @@ private:
     *len = stack->size;
     return stack->base + page + stack->size; // the top: stacks grow down
   }
-  static void release(void *env) {
-    instance().give_back(static_cast<Stack *>(env));
+  static void release(void *env) noexcept {
+    auto *stack = static_cast<Stack *>(env);
+    try {
+      instance().give_back(stack);
+    } catch (...) {
+      // Keeping it failed (no memory to list it): unmap it instead.
+      const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+      munmap(stack->base, stack->size + page);
+      delete stack;
+    }
   }
 
   Shard shards_[kShards];

@@ -9,10 +9,41 @@
 
 namespace hb_beamr::engine {
 
+namespace {
+
+// What a callback from Wasmtime reports when our own code threw (nothing
+// but bad_alloc can): a static text, since making a string could throw too.
+constexpr char kHostThrew[] = "host function failed: out of memory";
+
+wasm_trap_t *host_threw_trap() {
+  return wasmtime_trap_new(kHostThrew, sizeof(kHostThrew) - 1);
+}
+
+} // namespace
+
+// Wasmtime calls this from Rust frames, which a C++ exception must never
+// unwind: anything our code throws becomes a trap of the import.
 void Instance::Impl::host_function(
     void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args,
     size_t nargs, wasmtime_val_t *results, size_t nresults,
-    wasm_trap_t **trap_ret, wasmtime_async_continuation_t *continuation) {
+    wasm_trap_t **trap_ret,
+    wasmtime_async_continuation_t *continuation) noexcept {
+  try {
+    suspend_host(env, caller, args, nargs, results, nresults, trap_ret,
+                 continuation);
+  } catch (...) {
+    continuation->callback = &Impl::host_done;
+    continuation->env = nullptr;
+    continuation->finalizer = nullptr;
+    *trap_ret = host_threw_trap();
+  }
+}
+
+void Instance::Impl::suspend_host(void *env, wasmtime_caller_t *caller,
+                                  const wasmtime_val_t *args, size_t nargs,
+                                  wasmtime_val_t *results, size_t nresults,
+                                  wasm_trap_t **trap_ret,
+                                  wasmtime_async_continuation_t *continuation) {
   auto *host = static_cast<HostEnv *>(env);
   Impl &self = *host->impl;
   continuation->callback = &Impl::host_done;
@@ -56,8 +87,18 @@ void Instance::Impl::host_function(
   continuation->finalizer = &Impl::drop_host;
 }
 
-bool Instance::Impl::continue_host(void *env) {
+// Called from Rust frames too (see host_function).
+bool Instance::Impl::continue_host(void *env) noexcept {
   auto &host = *static_cast<Suspended *>(env);
+  try {
+    return answer_host(host);
+  } catch (...) {
+    *host.trap_ret = host_threw_trap();
+    return true;
+  }
+}
+
+bool Instance::Impl::answer_host(Suspended &host) {
   if (host.child != nullptr) {
     Frame &child = *host.child;
     if (!child.done)
@@ -242,8 +283,9 @@ Instance::Impl::poll(std::optional<SteadyClock::time_point> end) {
   slice_end = end;
   // Only a slice needs the clock looked at; a call polled to its end does
   // not wake the ticker.
-  if (end)
-    slice_ticker::enter();
+  if (end && !slice_ticker::enter())
+    return make_error(ErrorKind::allocation,
+                      "cannot start the thread that ends time slices");
   root.done = wasmtime_call_future_poll(root.future);
   slice_end.reset();
   return innermost();
