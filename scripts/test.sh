@@ -3,7 +3,9 @@
 # on both engines: the engine crate's own tests (the module rewriter, cargo
 # test), then on Wasmtime (the default) the C++ suite (CTest), the same
 # suite under AddressSanitizer + UBSan, the libFuzzer targets, the Erlang
-# suite (EUnit) and dialyzer; on WAMR the C++ and Erlang suites again. Exits non-zero if
+# suite (EUnit) and dialyzer; on WAMR the C++ and Erlang suites again.
+# The sanitizer steps include the driver's own unit tests (c_src/test); the
+# ThreadSanitizer step runs them alone (the engine is not instrumented). Exits non-zero if
 # anything fails. Tests an engine cannot run are skipped with a printed reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +26,8 @@ step "engine crate tests: the module rewriter (cargo test)"
 step "C++ tests (ctest)"
 ctest --test-dir build --output-on-failure || status=1
 
+# Builds the core's and the driver's unit tests (c_src/test links the
+# driver's codecs without the driver itself).
 step "C++ tests under AddressSanitizer + UBSan (ctest)"
 HB_BEAMR_BUILD_DIR=build-asan scripts/build.sh -DHB_BEAMR_SANITIZE=ON \
   -DHB_BEAMR_BUILD_DRIVER=OFF -DCMAKE_BUILD_TYPE=Debug
@@ -33,6 +37,17 @@ HB_BEAMR_BUILD_DIR=build-asan scripts/build.sh -DHB_BEAMR_SANITIZE=ON \
 # engine must answer that with an error, which is what the tests check.
 ASAN_OPTIONS=handle_segv=0:allow_user_segv_handler=1:detect_leaks=1:allocator_may_return_null=1 \
   ctest --test-dir build-asan --output-on-failure || status=1
+
+# ThreadSanitizer instruments our code only. Anything that compiles a
+# module runs Wasmtime's (uninstrumented) compiler threads, whose own
+# synchronisation TSan cannot see: it reports races inside Cranelift. So
+# only what runs without the engine is checked here; see README, Sanitizers.
+step "driver unit tests under ThreadSanitizer (ctest)"
+HB_BEAMR_BUILD_DIR=build-tsan scripts/build.sh -DHB_BEAMR_TSAN=ON \
+  -DHB_BEAMR_BUILD_DRIVER=OFF -DCMAKE_BUILD_TYPE=Debug
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+  ctest --test-dir build-tsan --output-on-failure \
+  -R '^(Compact|Terms|Corruption|CallStack)\.' || status=1
 
 # Every project source instrumented for coverage, ASan and UBSan; each
 # target runs from its committed seeds for a short budget (fuzz/run.sh).
