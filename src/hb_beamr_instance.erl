@@ -319,10 +319,9 @@ to_port(Command, #instance{port = Port}) ->
 
 from_port(hb_beamr_output, {Stream, Bytes}, S = #instance{output_to = To}) ->
     case maps:find(Stream, To) of
-        {ok, Pid} -> Pid ! {hb_beamr_output, self(), Stream, Bytes};
-        error -> ok
-    end,
-    S;
+        {ok, Pid} -> Pid ! {hb_beamr_output, self(), Stream, Bytes}, S;
+        error -> S
+    end;
 from_port(Tag, {import, _, _, _, _} = Request, S) ->
     case maps:is_key(Tag, S#instance.abandoned) of
         true ->
