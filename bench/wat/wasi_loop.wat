@@ -4,7 +4,7 @@
 (module
   (import "wasi_snapshot_preview1" "args_sizes_get"
     (func $args_sizes_get (param i32 i32) (result i32)))
-  (memory 1)
+  (memory (export "memory") 1)
   ;; loop(n) calls args_sizes_get n times and returns how many answered 0.
   (func (export "loop") (param $n i32) (result i32)
     (local $i i32)
