@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "compact.hpp"
+#include "host_imports.hpp"
 
 namespace hb_beamr::driver {
 namespace {
@@ -259,6 +260,8 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   }
   if (!nested) {
     context_->set_call_timeout(call->timeout_ms);
+    if (HostImports *host = shared_.host_imports.load())
+      host->clear_exit();
     slices_ = 0;
     outermost_.tag = command.tag; // empty for compact calls
     outermost_.indirect = call->indirect;
@@ -299,7 +302,39 @@ void FastPath::on_resume(ControlSink &sink) {
   settle(context_->resume(kSlice), sink);
 }
 
-void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
+bool FastPath::answer_host_imports(Result<CallProgress> &progress,
+                                   ControlSink &sink) {
+  HostImports *host = shared_.host_imports.load();
+  const auto slice_end = std::chrono::steady_clock::now() + kSlice;
+  while (host != nullptr && progress &&
+         progress.value() == CallProgress::awaiting_import &&
+         host->covers(*context_->pending_import()->import)) {
+    // A sleep (poll_oneoff) must not block a scheduler: the thread serves
+    // it. A nested call cannot move, and sleeps here within its deadline.
+    if (calls_.size() == 1 &&
+        context_->pending_import()->import->name == "poll_oneoff") {
+      shared_.session.watch_borrower(port_);
+      hand_over(sink);
+      return false;
+    }
+    host->answer_pending(*context_);
+    if (std::chrono::steady_clock::now() >= slice_end) {
+      // A guest that writes in a loop gets slices like one that computes.
+      shared_.session.watch_borrower(port_);
+      if (calls_.size() == 1 && ++slices_ >= kInlineSlices)
+        hand_over(sink);
+      else
+        sink.atom("yield");
+      return false;
+    }
+    progress = context_->resume(kSlice);
+  }
+  return true;
+}
+
+void FastPath::settle(Result<CallProgress> progress, ControlSink &sink) {
+  if (!answer_host_imports(progress, sink))
+    return;
   if (progress && progress.value() != CallProgress::finished) {
     // The call outlives this port_control: if its caller dies meanwhile,
     // the call must not keep the instance.
@@ -338,7 +373,8 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
   } else if (progress) {
     reply_results(context_->take_results(), call.signature.get(), sink);
   } else {
-    reply_call_failure(progress.error(), sink);
+    reply_host_call_failure(shared_.host_imports.load(), progress.error(),
+                            sink);
   }
   if (calls_.empty())
     end_borrow();
@@ -346,7 +382,11 @@ void FastPath::settle(const Result<CallProgress> &progress, ControlSink &sink) {
 
 void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
   Command command;
-  if (!decode_command(buf, len, command) || !is_memory_command(command.request))
+  if (!decode_command(buf, len, command))
+    return reply_error(sink, "badarg");
+  if (const auto *read = command.as<cmd::ReadOutput>())
+    return on_read_output(*read, sink);
+  if (!is_memory_command(command.request))
     return reply_error(sink, "badarg");
   if (!calls_.empty()) {
     // While a call waits for an import, memory is anybody's; while one
@@ -367,6 +407,26 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
   shared_.session.end_borrow();
   if (!inline_ok)
     sink.fallback();
+}
+
+void FastPath::on_read_output(const cmd::ReadOutput &read, ControlSink &sink) {
+  // Like memory: anybody's while a call waits for an import, so that an
+  // import function can read what the guest wrote.
+  const bool borrowed = calls_.empty();
+  if (borrowed ? !shared_.session.try_borrow() : !context_->pending_import())
+    return sink.fallback();
+  HostImports *host = shared_.host_imports.load();
+  if (shared_.context.load() == nullptr) {
+    reply_error(sink, "not_initialized");
+  } else if (host == nullptr) {
+    reply_error(sink, "no_wasi");
+  } else {
+    const std::string bytes = host->take_output(read.stderr_stream);
+    sink.ok_binary(reinterpret_cast<const uint8_t *>(bytes.data()),
+                   bytes.size());
+  }
+  if (borrowed)
+    shared_.session.end_borrow();
 }
 
 void FastPath::caller_exited(const ErlDrvMonitor &monitor) {

@@ -93,7 +93,14 @@ private:
   void on_resume(ControlSink &sink);
   void on_request(const char *buf, size_t len, ControlSink &sink);
   // Reports where the innermost call stands after a slice.
-  void settle(const Result<CallProgress> &progress, ControlSink &sink);
+  void settle(Result<CallProgress> progress, ControlSink &sink);
+  // Answers the imports the instance's providers cover, in C++, and
+  // resumes, until the call needs its caller or this slice is used up.
+  // Returns false once it has replied itself (yield or hand-over).
+  bool answer_host_imports(Result<CallProgress> &progress, ControlSink &sink);
+  // read_output on a scheduler: between calls, or while one waits for an
+  // import.
+  void on_read_output(const cmd::ReadOutput &read, ControlSink &sink);
   // Borrows the instance from the session for a top-level call; false if
   // the thread holds it or has work queued.
   bool begin_borrow();

@@ -67,6 +67,7 @@
 #include <optional>
 
 #include "drv_sync.hpp"
+#include "host_imports.hpp"
 #include "link.hpp"
 #include "protocol.hpp"
 #include "session.hpp"
@@ -102,6 +103,8 @@ struct Shared {
   /// The instance's context, published by the thread; the fast path may use
   /// it only while it has borrowed it from the session.
   std::atomic<Context *> context{nullptr};
+  /// Its built-in import providers (null: none), published with it.
+  std::atomic<HostImports *> host_imports{nullptr};
 };
 
 /// Book-keeping for one instance thread.

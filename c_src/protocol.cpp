@@ -156,6 +156,10 @@ public:
   bool tuple(int &arity) {
     return ei_decode_tuple_header(buf_, &index_, &arity) == 0;
   }
+  bool list(int &arity) {
+    return type() == ERL_LIST_EXT &&
+           ei_decode_list_header(buf_, &index_, &arity) == 0 && arity >= 0;
+  }
   bool atom(std::string &out) {
     const int t = type();
     if (t != ERL_ATOM_EXT && t != ERL_SMALL_ATOM_EXT &&
@@ -370,9 +374,62 @@ void make_tag(const char *buf, int start, int end, Tag &out) {
   out.insert(out.end(), buf + start, buf + end);
 }
 
+// A proper list, each element read by `element`.
+template <typename F> bool list_of(Reader &in, F element) {
+  if (in.type() == ERL_NIL_EXT)
+    return in.skip();
+  int arity = 0;
+  if (!in.list(arity))
+    return false;
+  for (int k = 0; k < arity; ++k) {
+    if (!element())
+      return false;
+  }
+  return in.type() == ERL_NIL_EXT && in.skip();
+}
+
+// capture | discard | a pid (the pid itself is the instance process's
+// business: it forwards what the driver sends it).
+bool decode_output_mode(Reader &in, OutputMode &out) {
+  if (in.type() == ERL_NEW_PID_EXT || in.type() == ERL_PID_EXT) {
+    out = OutputMode::send;
+    return in.skip();
+  }
+  std::string name;
+  if (!in.atom(name))
+    return false;
+  out = name == "capture" ? OutputMode::capture : OutputMode::discard;
+  return name == "capture" || name == "discard";
+}
+
+// {Args, Env, Stdin, Stdout, Stderr, OutputLimit, Seed | none}
+bool decode_wasi(Reader &in, WasiSpec &out) {
+  int arity = 0;
+  if (in.type() != ERL_SMALL_TUPLE_EXT || !in.tuple(arity) || arity != 7)
+    return false;
+  const bool lists =
+      list_of(in, [&] { return in.binary_text(out.args.emplace_back()); }) &&
+      list_of(in, [&] {
+        int pair = 0;
+        auto &[name, value] = out.env.emplace_back();
+        return in.type() == ERL_SMALL_TUPLE_EXT && in.tuple(pair) &&
+               pair == 2 && in.binary_text(name) && in.binary_text(value);
+      });
+  if (!lists || !in.binary_text(out.stdin_data) ||
+      !decode_output_mode(in, out.stdout_mode) ||
+      !decode_output_mode(in, out.stderr_mode) ||
+      !in.unsigned64(out.output_limit))
+    return false;
+  if (in.is_integer())
+    return out.seeded = in.unsigned64(out.seed);
+  std::string none;
+  return in.atom(none) && none == "none";
+}
+
 // init's options map. Every key must be known and appear once (a map has no
 // duplicates); a missing key keeps its default.
-bool decode_options(Reader &in, ContextOptions &out) {
+bool decode_options(Reader &in, ContextOptions &out,
+                    std::optional<WasiSpec> &wasi) {
   int arity = 0;
   if (!in.map(arity))
     return false;
@@ -391,6 +448,8 @@ bool decode_options(Reader &in, ContextOptions &out) {
       ok = in.unsigned64(out.max_stack_bytes);
     else if (key == "deterministic")
       ok = in.boolean(out.deterministic);
+    else if (key == "wasi")
+      ok = decode_wasi(in, wasi.emplace());
     if (!ok)
       return false;
   }
@@ -430,7 +489,7 @@ bool decode_init(Reader &in, int arity, Request &out) {
   if (mode != "wasm" && mode != "aot")
     return false;
   init.precompiled = mode == "aot";
-  return arity == 4 || decode_options(in, init.options);
+  return arity == 4 || decode_options(in, init.options, init.wasi);
 }
 
 bool decode_answer(Reader &in, bool trap, Request &out) {
@@ -461,6 +520,12 @@ bool decode_body(Reader &in, const std::string &op, int arity, Request &out) {
   if (op == "write" && arity == 4) {
     cmd::Write &write = out.emplace<cmd::Write>();
     return in.unsigned64(write.offset) && in.binary(write.data);
+  }
+  if (op == "read_output" && arity == 3) {
+    std::string stream;
+    cmd::ReadOutput &read = out.emplace<cmd::ReadOutput>();
+    read.stderr_stream = in.atom(stream) && stream == "stderr";
+    return stream == "stdout" || stream == "stderr";
   }
   if (op == "deserialize" && arity == 3)
     return in.binary(out.emplace<cmd::Deserialize>().data);

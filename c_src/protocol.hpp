@@ -11,6 +11,14 @@
 //     (true | false); see hb_beamr::ContextOptions. Any other key or type
 //     makes the command malformed. max_stack also sizes the instance thread's
 //     stack, so init must be the port's first command when it is set.
+//     and wasi => {Args, Env, Stdin, Stdout, Stderr, OutputLimit, Seed}: the
+//     instance gets a WASI preview 1 provider (host_imports.hpp). Args is a
+//     list of binaries, Env a list of {Name, Value} binaries, Stdin a binary,
+//     Stdout and Stderr each capture | discard | a pid (bytes are sent to the
+//     port's owner, which forwards them), OutputLimit a non-negative integer
+//     below 2^64 and Seed one, or the atom none.
+//   {read_output, Tag, stdout | stderr}: drains what the WASI provider
+//     captured: {ok, Binary}; {error, no_wasi} without a provider.
 //   {compile, Tag, Wasm :: binary()}
 //   {call, Tag, Name :: binary(), Args :: [value()]}
 //   {indirect_call, Tag, Index :: non_neg_integer(), Args :: [value()]}
@@ -43,8 +51,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -78,6 +88,21 @@ struct Value {
   double real = 0;
 };
 
+/// Where one of a WASI guest's output streams goes.
+enum class OutputMode { capture, discard, send };
+
+/// An init's `wasi` option, as decoded (see the file comment).
+struct WasiSpec {
+  std::vector<std::string> args;
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string stdin_data;
+  OutputMode stdout_mode = OutputMode::capture;
+  OutputMode stderr_mode = OutputMode::capture;
+  uint64_t output_limit = 0;
+  bool seeded = false; ///< Seed is an integer: random_get replays it
+  uint64_t seed = 0;
+};
+
 /// The commands, one struct each; see the file comment for their terms.
 namespace cmd {
 /// {init, Tag, Wasm, wasm | aot[, Options]}
@@ -85,6 +110,11 @@ struct Init {
   std::vector<uint8_t> wasm;
   bool precompiled = false; ///< mode aot
   ContextOptions options;
+  std::optional<WasiSpec> wasi; ///< the wasi option, if given
+};
+/// {read_output, Tag, stdout | stderr}
+struct ReadOutput {
+  bool stderr_stream = false;
 };
 /// {compile, Tag, Wasm}
 struct Compile {
@@ -133,10 +163,10 @@ struct Cancel {};
 } // namespace cmd
 
 /// What a command asks for. Info first: the cheapest to default-construct.
-using Request =
-    std::variant<cmd::Info, cmd::Ping, cmd::Init, cmd::Compile, cmd::Call,
-                 cmd::ImportAnswer, cmd::Size, cmd::Read, cmd::Write,
-                 cmd::Serialize, cmd::Deserialize, cmd::Cancel>;
+using Request = std::variant<cmd::Info, cmd::Ping, cmd::Init, cmd::Compile,
+                             cmd::Call, cmd::ImportAnswer, cmd::Size, cmd::Read,
+                             cmd::Write, cmd::Serialize, cmd::Deserialize,
+                             cmd::Cancel, cmd::ReadOutput>;
 
 /// One decoded command: its request, and whom to answer.
 struct Command {

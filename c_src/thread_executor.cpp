@@ -90,11 +90,15 @@ private:
   // Replaces the context, keeping the interruptor's pointer valid: it never
   // sees a context being destroyed. The fast path sees it too (only while
   // it has borrowed the instance, when this thread leaves it alone).
-  void set_context(std::unique_ptr<Context> context) {
+  void set_context(std::unique_ptr<Context> context,
+                   std::unique_ptr<HostImports> host = nullptr) {
     shared_.interruptor.attach(context.get());
+    shared_.host_imports.store(host.get());
     shared_.context.store(context.get());
     std::swap(context_, context);
     context.reset(); // the old one, outside the interruptor's lock
+    // Its providers only after it: they must outlive its calls.
+    std::swap(host_, host);
   }
 
   void reply_error(const Tag &tag, const char *reason) {
@@ -135,6 +139,8 @@ private:
       // answers in serve_until_answer).
       return reply_error(tag, "no_pending_import");
     }
+    if (const auto *read = command.as<cmd::ReadOutput>())
+      return do_read_output(tag, *read);
     if (is_memory_command(command.request)) {
       if (!require_instance(tag))
         return;
@@ -166,18 +172,19 @@ private:
       return reply_core_error(tag, loaded.error());
     // From here on, stopping the port interrupts the start function.
     Context *raw = context.get();
-    set_context(std::move(context));
+    set_context(std::move(context), HostImports::create(init, shared_.link));
     Status made;
     if (Context::can_suspend()) {
       // Calls that can be suspended, so that the fast path can run them on
-      // a scheduler. A start function's imports get zeros, as an init's
-      // caller would answer them (the API gives it no import function).
-      made = raw->instantiate_suspending();
+      // a scheduler.
+      made = raw->instantiate_suspending(start_imports());
     } else {
-      // Imports called by a start function go to the init's caller.
+      // Imports called by a start function go to the init's caller, but
+      // for those the providers cover.
       calls_.push(tag, kOwner);
       made = raw->instantiate(
-          [this](HostCall &call) { return on_import(call); }, {});
+          [this](HostCall &call) { return on_import(call); },
+          host_ ? host_->bindings(*raw) : std::vector<ImportBinding>{});
       calls_.pop();
     }
     if (!made) {
@@ -189,6 +196,32 @@ private:
     encode_externs(term, context_->imports(), true);
     encode_externs(term, context_->exports(), false);
     sink_for(tag).term(term);
+  }
+
+  void do_read_output(const Tag &tag, const cmd::ReadOutput &read) {
+    if (!require_instance(tag))
+      return;
+    if (!host_)
+      return reply_error(tag, "no_wasi");
+    const std::string bytes = host_->take_output(read.stderr_stream);
+    sink_for(tag).ok_binary(reinterpret_cast<const uint8_t *>(bytes.data()),
+                            bytes.size());
+  }
+
+  // A start function's imports on a context that suspends calls: the
+  // providers answer theirs, the others get zeros, as the init's caller
+  // would answer them (the API gives it no import function).
+  HostFunction start_imports() {
+    if (!host_)
+      return {};
+    return [this](HostCall &call) -> Status {
+      if (!host_->covers(call.import)) {
+        for (size_t i = 0; i < call.import.func.results.size(); ++i)
+          call.results[i] = zero_value(call.import.func.results[i]);
+        return {};
+      }
+      return host_->answer(call.context, call.import, call.args, call.results);
+    };
   }
 
   void do_compile(const Tag &tag, const cmd::Compile &compile) {
@@ -214,8 +247,11 @@ private:
     if (!prepare_call(*context_, call, signature, args, early))
       return;
     // Only an outermost call's time limit counts; nested calls run within it.
-    if (calls_.empty())
+    if (calls_.empty()) {
       context_->set_call_timeout(call.timeout_ms);
+      if (host_)
+        host_->clear_exit();
+    }
     const Receiver to =
         command.reply_to != 0 ? command.reply_to : calls_.receiver(command.tag);
     const bool outermost = calls_.empty();
@@ -245,7 +281,7 @@ private:
   void finish_call(const Status &called, const std::vector<wasm_val_t> &results,
                    const CallSignature &signature, TagSink sink) {
     if (!called)
-      return reply_call_failure(called.error(), sink);
+      return reply_host_call_failure(host_.get(), called.error(), sink);
     reply_results(results, signature.get(), sink);
   }
 
@@ -275,7 +311,12 @@ private:
     ++calls_run;
     ++depth_;
     std::vector<wasm_val_t> results;
-    const Status called = drive(context_->resume(kNoYield), results);
+    // The fast path hands over a call that sleeps in a provider's import
+    // too: it waits, unanswered, for this thread.
+    const Status called =
+        drive(context_->pending_import() ? CallProgress::awaiting_import
+                                         : context_->resume(kNoYield),
+              results);
     calls_.pop();
     shared_.session.end_call();
     finish_call(called, results, signature,
@@ -287,7 +328,11 @@ private:
   Status drive(Result<CallProgress> progress,
                std::vector<wasm_val_t> &results) {
     while (progress && progress.value() != CallProgress::finished) {
-      if (progress.value() == CallProgress::awaiting_import) {
+      if (progress.value() == CallProgress::awaiting_import &&
+          host_ != nullptr &&
+          host_->covers(*context_->pending_import()->import)) {
+        host_->answer_pending(*context_);
+      } else if (progress.value() == CallProgress::awaiting_import) {
         const ImportRequest request = *context_->pending_import();
         std::vector<wasm_val_t> answer;
         Status got =
@@ -397,6 +442,7 @@ private:
   }
 
   Shared &shared_;
+  std::unique_ptr<HostImports> host_;
   std::unique_ptr<Context> context_;
   CallStack calls_;
   // Calls held back until the handed-over call in progress ends.

@@ -117,11 +117,11 @@
 -export([load_driver/0, start/1, start/2, start/3, compile/1]).
 -export([call/3, call/4, call/5, call/6]).
 -export([stop/1, wasm_send/2, serialize/1, deserialize/2]).
--export([request/3]).
+-export([request/3, read_output/2]).
 
 -export_type([wasm/0, mode/0, extern_kind/0, import_desc/0, export_desc/0,
               value/0, func_ref/0, import_request/0, import_fun/0,
-              start_opts/0, call_opts/0]).
+              start_opts/0, call_opts/0, wasi_opts/0, output_sink/0]).
 
 %% The most native stack WebAssembly may get (?HB_MAX_STACK): the instance
 %% thread has max_stack + 2 MiB, and ERTS gives a driver thread at most
@@ -162,7 +162,8 @@
                         max_table_elements => pos_integer() | infinity,
                         fuel => pos_integer() | infinity,
                         max_stack => pos_integer(),
-                        deterministic => boolean()}.
+                        deterministic => boolean(),
+                        wasi => wasi_opts()}.
 %% Limits of an instance, fixed when it starts (absent or `infinity': no
 %% limit of ours).
 %% <ul>
@@ -180,9 +181,34 @@
 %%     deeper is `{trap, <<"call stack exhausted">>}'.</li>
 %% <li>`deterministic': `true' for bit-for-bit reproducible execution (NaNs
 %%     are canonicalized).</li>
+%% <li>`wasi': answer the module's WASI preview 1 imports in C++ (see
+%%     {@link wasi_opts()}).</li>
 %% </ul>
 %% An engine that cannot honour an option refuses it with
 %% `{error, {unsupported, Message}}'.
+-type output_sink() :: capture | discard | pid().
+%% Where a WASI guest's stdout or stderr goes: kept in the instance for
+%% {@link read_output/2} (`capture'), dropped (`discard'), or sent to a
+%% process as `{hb_beamr_output, WASM, stdout | stderr, Bytes}' messages,
+%% in the order written (they may arrive after the call that wrote them
+%% has returned).
+-type wasi_opts() :: #{args => [binary()],
+                       env => [{binary(), binary()}] | #{binary() => binary()},
+                       stdin => binary(),
+                       stdout => output_sink(),
+                       stderr => output_sink(),
+                       output_limit => non_neg_integer(),
+                       seed => non_neg_integer()}
+                   | [{atom(), term()}].
+%% The `wasi' start option: a map or a keyword list. The guest sees `args'
+%% as its argv (program name included; default none), `env' as its
+%% environment (default empty), reads `stdin' from fd 0 (default empty),
+%% and writes fds 1 and 2 to `stdout' and `stderr' (default `capture').
+%% Each captured stream keeps at most `output_limit' bytes (default 1 MiB),
+%% the newest. `seed' makes `random_get' a reproducible sequence (also
+%% seeded, from 0, when the instance is `deterministic'). Imports of
+%% `wasi_snapshot_preview1' it covers never reach the import function;
+%% other imports do, as without it.
 -type call_opts() :: #{timeout => pos_integer() | infinity, term() => term()}.
 %% Options of {@link call/6}. `timeout' limits, in milliseconds, how long the
 %% call may run WebAssembly; the whole map is also passed to an import
@@ -280,6 +306,7 @@ driver_options(Opts) ->
               case driver_option(Key, Value) of
                   {ok, omit} -> {ok, Acc};
                   {ok, V} -> {ok, Acc#{Key => V}};
+                  {error, _} = Error -> Error;
                   error -> {error, {badopt, Key}}
               end;
          (_, Error) ->
@@ -299,8 +326,71 @@ driver_option(deterministic, true) ->
     {ok, true};
 driver_option(deterministic, false) ->
     {ok, omit};
+driver_option(wasi, Wasi) ->
+    wasi_option(Wasi);
 driver_option(_Key, _Value) ->
     error.
+
+%% The wasi option as the driver takes it:
+%% {Args, Env, Stdin, Stdout, Stderr, OutputLimit, Seed | none}. A bad key
+%% or value gives {error, {badopt, {wasi, Key}}}.
+wasi_option(Wasi) when is_list(Wasi) ->
+    try maps:from_list(Wasi) of
+        Map -> wasi_option(Map)
+    catch
+        error:_ -> error
+    end;
+wasi_option(Wasi) when is_map(Wasi) ->
+    Known = [args, env, stdin, stdout, stderr, output_limit, seed],
+    case [K || K <- lists:sort(maps:keys(Wasi)), not lists:member(K, Known)] of
+        [Unknown | _] -> {error, {badopt, {wasi, Unknown}}};
+        [] -> wasi_fields(Wasi)
+    end;
+wasi_option(_) ->
+    error.
+
+wasi_fields(Wasi) ->
+    Checks = [{args, [], fun binaries/1},
+              {env, [], fun env_pairs/1},
+              {stdin, <<>>, fun(B) when is_binary(B) -> {ok, B}; (_) -> error end},
+              {stdout, capture, fun output_sink/1},
+              {stderr, capture, fun output_sink/1},
+              {output_limit, 1 bsl 20, fun uint64/1},
+              {seed, none, fun(none) -> {ok, none}; (N) -> uint64(N) end}],
+    Checked = [{Key, Check(maps:get(Key, Wasi, Default))}
+               || {Key, Default, Check} <- Checks],
+    case [Key || {Key, error} <- Checked] of
+        [Bad | _] -> {error, {badopt, {wasi, Bad}}};
+        [] -> {ok, list_to_tuple([V || {_, {ok, V}} <- Checked])}
+    end.
+
+binaries(List) when is_list(List) ->
+    case lists:all(fun is_binary/1, List) of
+        true -> {ok, List};
+        false -> error
+    end;
+binaries(_) ->
+    error.
+
+env_pairs(Env) when is_map(Env) ->
+    env_pairs(lists:sort(maps:to_list(Env)));
+env_pairs(Env) when is_list(Env) ->
+    case lists:all(fun({N, V}) -> is_binary(N) andalso is_binary(V);
+                      (_) -> false
+                   end, Env) of
+        true -> {ok, Env};
+        false -> error
+    end;
+env_pairs(_) ->
+    error.
+
+output_sink(Sink) when Sink =:= capture; Sink =:= discard; is_pid(Sink) ->
+    {ok, Sink};
+output_sink(_) ->
+    error.
+
+uint64(N) when is_integer(N), N >= 0, N < 1 bsl 64 -> {ok, N};
+uint64(_) -> error.
 
 %% @doc Compiles a WebAssembly binary to the engine's native format, for
 %% `start(Precompiled, aot)', which then loads without compiling.
@@ -417,6 +507,18 @@ serialize(WASM) ->
 deserialize(WASM, Binary) when is_binary(Binary) ->
     request(WASM, deserialize, [Binary]);
 deserialize(_WASM, _Binary) ->
+    {error, badarg}.
+
+%% @doc Drains what a WASI guest has written to `stdout' or `stderr' so
+%% far, when that stream is captured (see {@link wasi_opts()}): `{ok,
+%% Bytes}', then `{ok, <<>>}' until it writes again. A `discard' or pid
+%% stream always gives `{ok, <<>>}'; an instance started without the `wasi'
+%% option gives `{error, no_wasi}'. It may be called from an import
+%% function of the instance's call in progress.
+-spec read_output(wasm(), stdout | stderr) -> {ok, binary()} | {error, term()}.
+read_output(WASM, Stream) when is_pid(WASM), (Stream =:= stdout orelse Stream =:= stderr) ->
+    request(WASM, read_output, [Stream]);
+read_output(_WASM, _Stream) ->
     {error, badarg}.
 
 %% @doc Sends the driver command `{Op, Ref | Args}' and waits for its one

@@ -373,7 +373,7 @@ next(#call{source = Port}, {Tag, MRef}) ->
 %% instance is free, or its call waits for an import.
 fast_request(WASM, Op, Command)
   when Op =:= size; Op =:= read; Op =:= write; Op =:= serialize;
-       Op =:= deserialize ->
+       Op =:= deserialize; Op =:= read_output ->
     case hb_beamr_ports:lookup(WASM) of
         {ok, Port} ->
             case control(Port, ?HB_CTL_REQUEST, term_to_binary(Command)) of

@@ -49,7 +49,10 @@
     %% Calls whose import request is with their caller.
     awaiting = #{} :: #{reference() => true},
     %% Calls whose caller exited: their imports are failed by us.
-    abandoned = #{} :: #{reference() => true}
+    abandoned = #{} :: #{reference() => true},
+    %% WASI output streams sent to a process (the driver sends us their
+    %% bytes, since only we know the pid).
+    output_to = #{} :: #{stdout | stderr => pid()}
 }).
 
 -type state() :: #instance{}.
@@ -206,7 +209,8 @@ from_client(From, Command, S)
        (tuple_size(Command) =:= 4 orelse tuple_size(Command) =:= 5) ->
     Tag = element(2, Command),
     to_port(Command, S),
-    S#instance{init_tag = Tag, pending = (S#instance.pending)#{Tag => From}};
+    S#instance{init_tag = Tag, pending = (S#instance.pending)#{Tag => From},
+               output_to = output_pids(Command)};
 from_client(From, {command, Data}, S = #instance{port = Port}) ->
     Send = fun() ->
                    try port_command(Port, Data) of
@@ -313,6 +317,11 @@ to_port(Command, #instance{port = Port}) ->
 %%% Messages from the driver, routed by tag
 %%% ------------------------------------------------------------------------
 
+from_port(hb_beamr_output, {Stream, Bytes}, S = #instance{output_to = To}) ->
+    case maps:find(Stream, To) of
+        {ok, Pid} -> Pid ! {hb_beamr_output, self(), Stream, Bytes}, S;
+        error -> S
+    end;
 from_port(Tag, {import, _, _, _, _} = Request, S) ->
     case maps:is_key(Tag, S#instance.abandoned) of
         true ->
@@ -344,6 +353,13 @@ from_port_reply(Tag, Reply, S) ->
                  S
          end,
     call_finished(Tag, S2#instance{pending = maps:remove(Tag, S2#instance.pending)}).
+
+%% The pids of an init's wasi option (see hb_beamr:wasi_option/1).
+output_pids({init, _, _, _, #{wasi := {_, _, _, Out, Err, _, _}}}) ->
+    maps:from_list([{Stream, Pid} || {Stream, Pid} <- [{stdout, Out}, {stderr, Err}],
+                                     is_pid(Pid)]);
+output_pids(_) ->
+    #{}.
 
 forward(Tag, Message, #instance{pending = Pending, listener = Listener}) ->
     Dest = maps:get(Tag, Pending, Listener),

@@ -157,6 +157,15 @@ bench(import, Ctx) ->
     {ThreadTimes, ThreadPath} =
         with_path(Probe, fun() -> sample(ThreadLoop, 1, budget(5, 15, 6)) end),
     row(Ctx, import, import_erl_thread, [T / N || T <- ThreadTimes], ThreadPath),
+    %% The same loop with an import the WASI provider answers in C++.
+    {ok, Wasi, _, _} = hb_beamr:start(wasm(Ctx, "wasi_loop"), wasm, #{wasi => #{}}),
+    NoImport = fun(_, Request) -> error({import_reached_erlang, Request}) end,
+    WasiLoop = fun() -> {ok, [N], 0} = hb_beamr:call(Wasi, "loop", [N], NoImport, 0) end,
+    WasiLoop(),
+    {WasiTimes, WasiPath} =
+        with_path(Probe, fun() -> sample(WasiLoop, 1, budget(5, 15, 6)) end),
+    row(Ctx, import, import_wasi, [T / N || T <- WasiTimes], WasiPath),
+    ok = hb_beamr:stop(Wasi),
     port_close(Probe),
     ok = hb_beamr:stop(W);
 

@@ -72,6 +72,13 @@ rows() ->
       "erl_msg_rtt_import", "Erlang message round trip", call, none},
      {"2e", "import answered in Erlang, per import", "import_erl", "import_erl_thread",
       "same loop via the instance thread", call, none},
+     %% Issue 14: an import the WASI provider answers costs at most 2x a
+     %% C++ host function that does nothing.
+     {"2f", "import answered by the WASI provider, per import", "import_wasi",
+      "import_native", "same loop, import answered by a C++ no-op", call,
+      {ratio, 2}},
+     {"2g", "import answered by the WASI provider, per import", "import_wasi",
+      "import_erl", "same loop, import answered in Erlang", call, none},
      {"3a", "sha256 over 64 MiB", "sha256_wasm", "sha256_native",
       "native, same clang -O2", time, {ratio_on, "wasmtime", 1.5}},
      {"3b", "matmul 512x512 f64", "matmul_wasm", "matmul_native",

@@ -163,5 +163,95 @@ TEST(Terms, AnEncodedTagIsEmbeddedAsATerm) {
   EXPECT_FALSE(broken.ok());
 }
 
+// {init, t, <<0,97,115,109>>, wasm, #{wasi => Wasi}} with
+// Wasi = {[<<"prog">>, <<"x">>], [{<<"K">>, <<"V">>}], <<"in">>, Pid,
+//         `stderr`, 1000, `seed`}, as term_to_binary makes it.
+std::vector<char> wasi_init(const char *stderr_mode, bool seeded) {
+  ei_x_buff b;
+  ei_x_new_with_version(&b);
+  ei_x_encode_tuple_header(&b, 5);
+  ei_x_encode_atom(&b, "init");
+  ei_x_encode_atom(&b, "t");
+  ei_x_encode_binary(&b, "\0asm", 4);
+  ei_x_encode_atom(&b, "wasm");
+  ei_x_encode_map_header(&b, 1);
+  ei_x_encode_atom(&b, "wasi");
+  ei_x_encode_tuple_header(&b, 7);
+  ei_x_encode_list_header(&b, 2);
+  ei_x_encode_binary(&b, "prog", 4);
+  ei_x_encode_binary(&b, "x", 1);
+  ei_x_encode_empty_list(&b);
+  ei_x_encode_list_header(&b, 1);
+  ei_x_encode_tuple_header(&b, 2);
+  ei_x_encode_binary(&b, "K", 1);
+  ei_x_encode_binary(&b, "V", 1);
+  ei_x_encode_empty_list(&b);
+  ei_x_encode_binary(&b, "in", 2);
+  erlang_pid pid{};
+  std::strcpy(pid.node, "a@b");
+  pid.num = 7;
+  ei_x_encode_pid(&b, &pid);
+  ei_x_encode_atom(&b, stderr_mode);
+  ei_x_encode_ulong(&b, 1000);
+  if (seeded)
+    ei_x_encode_ulong(&b, 42);
+  else
+    ei_x_encode_atom(&b, "none");
+  std::vector<char> out(b.buff, b.buff + b.index);
+  ei_x_free(&b);
+  return out;
+}
+
+TEST(Terms, DecodesAnInitsWasiOption) {
+  const std::vector<char> t = wasi_init("discard", true);
+  Command c;
+  ASSERT_TRUE(decode_command(t.data(), t.size(), c));
+  const cmd::Init *init = c.as<cmd::Init>();
+  ASSERT_NE(init, nullptr);
+  ASSERT_TRUE(init->wasi.has_value());
+  const WasiSpec &wasi = *init->wasi;
+  EXPECT_EQ(wasi.args, (std::vector<std::string>{"prog", "x"}));
+  ASSERT_EQ(wasi.env.size(), 1u);
+  EXPECT_EQ(wasi.env[0].first, "K");
+  EXPECT_EQ(wasi.env[0].second, "V");
+  EXPECT_EQ(wasi.stdin_data, "in");
+  EXPECT_EQ(wasi.stdout_mode, OutputMode::send);
+  EXPECT_EQ(wasi.stderr_mode, OutputMode::discard);
+  EXPECT_EQ(wasi.output_limit, 1000u);
+  EXPECT_TRUE(wasi.seeded);
+  EXPECT_EQ(wasi.seed, 42u);
+
+  Command unseeded;
+  const std::vector<char> u = wasi_init("capture", false);
+  ASSERT_TRUE(decode_command(u.data(), u.size(), unseeded));
+  EXPECT_FALSE(unseeded.as<cmd::Init>()->wasi->seeded);
+  EXPECT_EQ(unseeded.as<cmd::Init>()->wasi->stderr_mode, OutputMode::capture);
+}
+
+TEST(Terms, RefusesABadOrTruncatedWasiOption) {
+  const std::vector<char> bad = wasi_init("pipe", false);
+  Command c;
+  EXPECT_FALSE(decode_command(bad.data(), bad.size(), c));
+  const std::vector<char> t = wasi_init("capture", true);
+  for (size_t len = 0; len < t.size(); ++len) {
+    Command cut;
+    EXPECT_FALSE(decode_command(t.data(), len, cut)) << len;
+  }
+}
+
+TEST(Terms, DecodesReadOutput) {
+  for (const char *stream : {"stdout", "stderr", "stdin"}) {
+    TermBuffer t;
+    t.tuple(3).atom("read_output").atom("t").atom(stream);
+    Command c;
+    const bool decoded = decode_command(t.data(), t.size(), c);
+    EXPECT_EQ(decoded, std::string(stream) != "stdin") << stream;
+    if (decoded) {
+      EXPECT_EQ(c.as<cmd::ReadOutput>()->stderr_stream,
+                std::string(stream) == "stderr");
+    }
+  }
+}
+
 } // namespace
 } // namespace hb_beamr::driver

@@ -98,9 +98,10 @@ struct WasiState;
 ///
 /// poll_oneoff (which wasi-libc's sleep() uses) waits for realtime and
 /// monotonic clock subscriptions by sleeping on the thread running the guest,
-/// as a process would; the context's call timeout and interrupt() take effect
-/// only once it returns. CPU-time clock subscriptions get ENOTSUP; fd 0 is
-/// always readable and fds 1-2 always writable.
+/// as a process would, but never past the context's call deadline: it then
+/// returns with no event and the call fails with `timeout`. interrupt() takes
+/// effect only once it returns. CPU-time clock subscriptions get ENOTSUP; fd 0
+/// is always readable and fds 1-2 always writable.
 ///
 /// Not thread-safe: only whoever runs the instance may use it, between calls
 /// or from inside them. Movable; the bindings() it returned stay valid across

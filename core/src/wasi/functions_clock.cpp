@@ -2,6 +2,7 @@
 // clock subscriptions and reports stdio as always ready.
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -109,10 +110,13 @@ uint16_t read_subscription(WasiState &state, const GuestMemory &memory,
   return wasi_abi::kSuccess;
 }
 
-// With nothing ready, sleeps until the first timer fires; then moves every
-// fired timer into `ready`.
-void wait_for_timers(std::vector<Event> &ready,
-                     const std::vector<Timer> &timers) {
+// With nothing ready, sleeps until the first timer fires, or until the
+// call's deadline if that comes first (a sleeping guest must not outlive its
+// time limit: the engine cannot stop it while it is in here); then moves
+// every fired timer into `ready`.
+void wait_for_timers(
+    std::vector<Event> &ready, const std::vector<Timer> &timers,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
   if (ready.empty() && !timers.empty()) {
     uint64_t shortest = UINT64_MAX;
     for (const Timer &t : timers) {
@@ -121,9 +125,16 @@ void wait_for_timers(std::vector<Event> &ready,
       shortest =
           std::min(shortest, t.deadline > current ? t.deadline - current : 0);
     }
+    auto wake = std::chrono::nanoseconds(
+        std::min<uint64_t>(shortest, uint64_t{INT64_MAX}));
+    if (deadline) {
+      const auto left = *deadline - std::chrono::steady_clock::now();
+      wake = std::min<std::chrono::nanoseconds>(
+          wake, std::max<std::chrono::nanoseconds>(
+                    left, std::chrono::nanoseconds::zero()));
+    }
     // Blocks the thread running the guest, as a sleeping process would.
-    std::this_thread::sleep_for(std::chrono::nanoseconds(
-        std::min<uint64_t>(shortest, uint64_t{INT64_MAX})));
+    std::this_thread::sleep_for(wake);
   }
   for (const Timer &t : timers) {
     uint64_t current = 0;
@@ -184,7 +195,7 @@ Result<uint16_t> poll_oneoff(WasiState &state, Call &call) {
     if (errno_value != wasi_abi::kSuccess)
       return errno_value;
   }
-  wait_for_timers(ready, timers);
+  wait_for_timers(ready, timers, call.context.call_deadline());
   for (size_t i = 0; i < ready.size(); ++i)
     write_event(memory, out + i * wasi_abi::kEventSize, ready[i]);
   memory.write_word(nevents, ready.size());
