@@ -2,6 +2,8 @@
 // (bindings and suspended answers): throws and longjmps caught by the
 // invoke around them with the stack restored, three levels of nesting, and
 // traps that are not emscripten's propagating unchanged.
+#include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -148,6 +150,40 @@ INSTANTIATE_TEST_SUITE_P(BothPaths, EmscriptenInvoke64Test,
 INSTANTIATE_TEST_SUITE_P(BothPaths, EmscriptenInvokeTest,
                          ::testing::Values(Path::bindings, Path::suspended),
                          path_name);
+
+// An answer from `other` that the context refuses (a result of the wrong
+// type) must still end the nested call: the call fails as a trap, and no
+// suspended call is left behind.
+using EmscriptenNestingTest = RuntimeTest;
+
+TEST_F(EmscriptenNestingTest, RefusedNestedAnswerEndsTheNestedCall) {
+  HB_BEAMR_REQUIRE(Feature::suspend);
+  std::unique_ptr<Context> ctx = Context::create();
+  std::vector<uint8_t> bytes = read_fixture("emsc_wasi");
+  ASSERT_TRUE(ctx->load(bytes.data(), bytes.size()));
+  ASSERT_TRUE(ctx->instantiate_suspending());
+  Emscripten emscripten;
+  HostFunction wrong_type = [](HostCall &call) {
+    call.results[0].kind = WASM_F64;
+    call.results[0].of.f64 = 0;
+    return Status{};
+  };
+  const auto slice = std::chrono::microseconds(1000);
+  Result<CallProgress> progress = ctx->start_call("run", {}, slice);
+  ASSERT_TRUE(progress);
+  ASSERT_EQ(CallProgress::awaiting_import, progress.value());
+  ImportRequest request = *ctx->pending_import();
+  ASSERT_EQ("invoke_vi", request.import->name);
+  Status answered = emscripten.answer(
+      *ctx, *request.import, request.args->data(), nullptr, wrong_type);
+  ASSERT_FALSE(answered);
+  EXPECT_EQ(1u, ctx->suspended_calls()) << "only the outer call is left";
+  ASSERT_TRUE(ctx->reject_import(answered.error().message));
+  progress = ctx->resume(slice);
+  ASSERT_FALSE(progress);
+  EXPECT_EQ(ErrorKind::trap, progress.error().kind);
+  EXPECT_EQ(0u, ctx->suspended_calls());
+}
 
 TEST(EmscriptenCoversTest, ImportsOfOtherShapesAreNotCovered) {
   Emscripten emscripten;

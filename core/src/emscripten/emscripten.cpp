@@ -135,6 +135,11 @@ Status SuspendedNester::drive(Result<CallProgress> progress,
       Status handed = answered
                           ? context_.resolve_import(answer)
                           : context_.reject_import(answered.error().message);
+      // An answer the context refuses (e.g. results of the wrong types from
+      // `other`) still has to end the nested call, or it would stay
+      // suspended under the outer one: make the import trap instead.
+      if (!handed)
+        handed = context_.reject_import(handed.error().message);
       if (!handed)
         return handed;
     }
