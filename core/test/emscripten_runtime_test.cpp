@@ -150,6 +150,17 @@ TEST_P(EmscriptenRuntimeTest, MemcpyMovesOverlappingBytes) {
   poke(ctx(), 100, "abcdef");
   ASSERT_TRUE(call_void("memcpy", {i32_val(102), i32_val(100), i32_val(4)}));
   EXPECT_EQ("ababcd", peek(ctx(), 100, 6));
+  // Overlapping copies larger than the host's piece size, both directions.
+  const size_t n = 100000;
+  std::string pattern(n + 100, '\0');
+  for (size_t i = 0; i < pattern.size(); ++i)
+    pattern[i] = static_cast<char>(i % 251);
+  poke(ctx(), 0, pattern);
+  ASSERT_TRUE(call_void("memcpy", {i32_val(100), i32_val(0), i32_val(n)}));
+  EXPECT_TRUE(peek(ctx(), 100, n) == pattern.substr(0, n)) << "backward";
+  poke(ctx(), 0, pattern);
+  ASSERT_TRUE(call_void("memcpy", {i32_val(0), i32_val(100), i32_val(n)}));
+  EXPECT_TRUE(peek(ctx(), 0, n) == pattern.substr(100, n)) << "forward";
 }
 
 TEST_P(EmscriptenRuntimeTest, ClocksSystemAndTempRet) {
