@@ -48,6 +48,11 @@ protected:
   std::unique_ptr<EmscriptenGuest> guest_;
 };
 
+TEST_P(EmscriptenRuntimeTest, CoversEveryImportOfTheFixture) {
+  for (const ExternDesc &import : ctx().imports())
+    EXPECT_TRUE(guest_->emscripten().covers(import)) << import.name;
+}
+
 TEST_P(EmscriptenRuntimeTest, GmtimeFillsTheStruct) {
   ASSERT_TRUE(call_void("gmtime", {i64_val(kTime), i32_val(kTm)}));
   const int32_t want[] = {20, 13, 22, 14, 10, 123, 2, 317, 0};
