@@ -115,6 +115,7 @@ for engine in "${engines[@]}"; do
     "$floors" handoff
     "$floors" call "$fac"
     "$floors" import "$wasm/import_loop.wasm" "$imports_per_call"
+    "$floors" invoke "$dir/fixtures/emsc_invoke.wasm" 1000
     "$floors" start small "$fac"
     "$floors" start large "$wasm/large.wasm"
     "$floors" start lua "$wasm/lua.wasm"

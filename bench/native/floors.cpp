@@ -7,6 +7,8 @@
 //                               driver call pays)
 //   import LOOP_WASM N          import_loop's loop(N) with env.tick answered
 //                               by a C++ host function (import rows)
+//   invoke EMSC_WASM N          emsc_invoke's invoke_loop(N): N invoke_ii
+//                               round trips through the emscripten provider
 //   start NAME WASM...          load + instantiate, cold / cached / aot
 //   rewrite NAME WASM           the legacy exception-handling rewriter alone
 //                               (Wasmtime's share of loading such a module)
@@ -28,6 +30,7 @@
 #include <hb_beamr_rewrite.h>
 
 #include "hb_beamr/context.hpp"
+#include "hb_beamr/emscripten.hpp"
 #include "hb_beamr/runtime.hpp"
 #include "sampler.hpp"
 
@@ -155,6 +158,27 @@ int cmd_import(const char *loop_path, uint32_t n) {
   for (double t : times)
     per_import.push_back(t / n);
   print_row("import", "import_native", "s", per_import,
+            std::to_string(results.at(0).of.i32));
+  return 0;
+}
+
+int cmd_invoke(const char *emsc_path, uint32_t n) {
+  const std::vector<uint8_t> bytes = read_file(emsc_path);
+  Emscripten emscripten;
+  std::unique_ptr<Context> context = Context::create();
+  check("load", context->load(bytes.data(), bytes.size()));
+  check("instantiate", context->instantiate(
+                           no_import, emscripten.bindings(context->imports())));
+  std::vector<wasm_val_t> args(1);
+  args[0].kind = WASM_I32;
+  args[0].of.i32 = static_cast<int32_t>(n);
+  std::vector<wasm_val_t> results;
+  const auto times = sample(
+      [&] {
+        check("invoke_loop", context->call("invoke_loop", args, results));
+      },
+      1, budget(5, 11, 3));
+  print_row("import", "emscripten_invoke_x" + std::to_string(n), "s", times,
             std::to_string(results.at(0).of.i32));
   return 0;
 }
@@ -291,6 +315,7 @@ int usage(const char *self) {
   std::fprintf(
       stderr,
       "usage: %s memcpy MIB... | handoff | call FAC | import LOOP N |\n"
+      "       invoke EMSC N |\n"
       "       start NAME WASM | rewrite NAME WASM | lua LUA_WASM |\n"
       "       footprint FAC COUNT\n",
       self);
@@ -311,6 +336,8 @@ int run(int argc, char **argv) {
     rc = cmd_call(argv[2]);
   else if (cmd == "import" && argc == 4)
     rc = cmd_import(argv[2], static_cast<uint32_t>(std::atoi(argv[3])));
+  else if (cmd == "invoke" && argc == 4)
+    rc = cmd_invoke(argv[2], static_cast<uint32_t>(std::atoi(argv[3])));
   else if (cmd == "start" && argc == 4)
     rc = cmd_start(argv[2], argv[3]);
   else if (cmd == "rewrite" && argc == 4)

@@ -198,8 +198,9 @@ hb_beamr_capi_lib_export_at(hb_beamr_capi_lib_context_t *ctx, size_t index,
 
 /* Instantiates the loaded module. Function imports named in
  * `override_symbols` go to their user_function; every other function import
- * goes to `default_import_function` (an hb_beamr_capi_host_function_t, may be
- * NULL, then such an import fails with NATIVE_LINKING_FAILED). */
+ * goes to `default_import_function` (an hb_beamr_capi_host_function_t). If it
+ * is NULL, such imports are left unlinked: instantiation succeeds, and
+ * calling one traps (CALL_FAILED, "unlinked import MODULE.NAME called"). */
 hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_instantiate(
     hb_beamr_capi_lib_context_t *ctx, void *default_import_function,
     const hb_beamr_capi_native_symbol_t *override_symbols,

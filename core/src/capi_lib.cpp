@@ -142,6 +142,14 @@ hb_beamr_capi_lib_rc_t describe(hb_beamr_capi_lib_context_t *ctx,
   return HB_BEAMR_CAPI_LIB_SUCCESS;
 }
 
+// What an import nobody linked does when called: trap, naming it, so that
+// a module whose unused imports nobody answers still instantiates.
+hb_beamr::Status unlinked_import(hb_beamr::HostCall &call) {
+  return hb_beamr::make_error(hb_beamr::ErrorKind::trap,
+                              "unlinked import " + call.import.module + "." +
+                                  call.import.name + " called");
+}
+
 } // namespace
 
 extern "C" {
@@ -315,7 +323,7 @@ hb_beamr_capi_lib_rc_t hb_beamr_capi_lib_instantiate(
     return HB_BEAMR_CAPI_LIB_ERROR_INVALID_ARGUMENT;
   if (num_override_symbols > 0 && override_symbols == nullptr)
     return bad_argument(ctx, "override_symbols is NULL");
-  hb_beamr::HostFunction fallback;
+  hb_beamr::HostFunction fallback = unlinked_import;
   if (default_import_function != nullptr)
     fallback = adapt(ctx, {reinterpret_cast<hb_beamr_capi_host_function_t>(
                                default_import_function),
