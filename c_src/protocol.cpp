@@ -370,6 +370,18 @@ void make_tag(const char *buf, int start, int end, Tag &out) {
   out.insert(out.end(), buf + start, buf + end);
 }
 
+// A memory or table limit: a number (0: the default), or `infinity` to lift
+// the default.
+bool decode_limit(Reader &in, uint64_t &out) {
+  if (in.is_integer())
+    return in.unsigned64(out);
+  std::string name;
+  if (!in.atom(name) || name != "infinity")
+    return false;
+  out = ContextOptions::kNoLimit;
+  return true;
+}
+
 // init's options map. Every key must be known and appear once (a map has no
 // duplicates); a missing key keeps its default.
 bool decode_options(Reader &in, ContextOptions &out) {
@@ -382,9 +394,9 @@ bool decode_options(Reader &in, ContextOptions &out) {
       return false;
     bool ok = false;
     if (key == "max_memory")
-      ok = in.unsigned64(out.max_memory_bytes);
+      ok = decode_limit(in, out.max_memory_bytes);
     else if (key == "max_table_elements")
-      ok = in.unsigned64(out.max_table_elements);
+      ok = decode_limit(in, out.max_table_elements);
     else if (key == "fuel")
       ok = in.unsigned64(out.fuel_per_call);
     else if (key == "max_stack")
