@@ -1,7 +1,8 @@
 %%% Limits that hold when none is given, and `infinity', which lifts them;
-%%% and memory64 growth in 4 GiB steps, which must never copy the memory.
-%%% The cases that could take gigabytes run in a child VM, so a regression
-%%% fails the test instead of the suite.
+%%% memory64 growth in 4 GiB steps, which must never copy the memory; and
+%%% memory commands large enough to leave the scheduler. The cases that could
+%%% take gigabytes run in a child VM, so a regression fails the test instead
+%%% of the suite.
 -module(hb_beamr_23_default_limits_tests).
 
 -include_lib("eunit/include/eunit.hrl").
@@ -9,7 +10,7 @@
 -import(hb_beamr_test_util, [fixture/1, start/1, start/2, requires/2]).
 
 %% Run inside a child VM.
--export([child_grow_in_4gib_steps/0]).
+-export([child_grow_in_4gib_steps/0, child_restore_into_large_memory/0]).
 
 -define(PAGE, 65536).
 -define(MiB, (1024 * 1024)).
@@ -95,6 +96,39 @@ child_grow_in_4gib_steps() ->
         Expected -> {ok, Rss1 - Rss0};
         _ -> {unexpected, Grows}
     end.
+
+large_deserialize_leaves_the_scheduler_test_() ->
+    %% A 64 KiB snapshot restored into a 1 GiB memory zeroes the rest in
+    %% place (nothing made resident) and is not run on the caller's scheduler:
+    %% the fast path hands it to the instance thread (its fallback count).
+    requires(fast_path, {timeout, 300, fun() ->
+        Result = hb_beamr_test_util:run_isolated(?MODULE,
+                                                 child_restore_into_large_memory),
+        ?assertMatch(#{fell_back := 1, zeroed := true}, Result),
+        #{resident := Resident} = Result,
+        ?assert(Resident < 256 * ?MiB)
+    end}).
+
+%% Run in the child VM: whether the restore fell back to the thread, zeroed
+%% what the snapshot does not cover, and how much it made resident.
+-spec child_restore_into_large_memory() -> map().
+child_restore_into_large_memory() ->
+    Small = start("grow64"),
+    {ok, Snapshot} = hb_beamr:serialize(Small),
+    ok = hb_beamr:stop(Small),
+    WASM = start("grow64"),
+    {ok, [1]} = hb_beamr:call(WASM, "grow", [?GiB div ?PAGE - 1]),
+    {ok, []} = hb_beamr:call(WASM, "poke", [?GiB - 1]),
+    #{fast_fallbacks := F0} = hb_beamr_test_util:info(WASM),
+    Rss0 = rss(),
+    ok = hb_beamr:deserialize(WASM, Snapshot),
+    Rss1 = rss(),
+    #{fast_fallbacks := F1} = hb_beamr_test_util:info(WASM),
+    {ok, Byte} = hb_beamr_io:read(WASM, ?GiB - 1, 1),
+    {ok, Size} = hb_beamr_io:size(WASM),
+    ok = hb_beamr:stop(WASM),
+    #{fell_back => F1 - F0, zeroed => Byte =:= <<0>> andalso Size =:= ?GiB,
+      resident => Rss1 - Rss0}.
 
 %%% Helpers
 

@@ -239,4 +239,22 @@ TEST_F(LimitsTest, GrowthStopsAtALargerLimitInPlace) {
   EXPECT_EQ(-1, grow_pages(*ctx, 1));
 }
 
+TEST_F(LimitsTest, MemoryZeroClearsOnlyItsRange) {
+  auto ctx = make("limits", {});
+  ASSERT_TRUE(ctx);
+  const std::vector<uint8_t> ones(3 * 4096 + 10, 1);
+  ASSERT_TRUE(ctx->memory_write(100, ones.data(), ones.size()).ok());
+  ASSERT_TRUE(ctx->memory_zero(101, ones.size() - 2).ok());
+  std::vector<uint8_t> back(ones.size());
+  ASSERT_TRUE(ctx->memory_read(100, back.data(), back.size()).ok());
+  EXPECT_EQ(1, back.front());
+  EXPECT_EQ(1, back.back());
+  for (size_t i = 1; i + 1 < back.size(); ++i)
+    ASSERT_EQ(0, back[i]) << "at " << i;
+  const hb_beamr::Status outside = ctx->memory_zero(65535, 2);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(ErrorKind::out_of_bounds, outside.error().kind);
+  EXPECT_TRUE(ctx->memory_zero(65536, 0).ok());
+}
+
 } // namespace

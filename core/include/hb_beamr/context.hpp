@@ -259,6 +259,10 @@ public:
   Result<bool> memory_is64() const;
   Status memory_read(uint64_t offset, void *out, size_t length) const;
   Status memory_write(uint64_t offset, const void *data, size_t length);
+  /// Zeroes `length` bytes of memory at `offset` in place (out_of_bounds as
+  /// memory_write). Only pages that are not zero already are written, so
+  /// pages never touched are not made resident.
+  Status memory_zero(uint64_t offset, uint64_t length);
   Result<uint64_t> memory_grow(uint64_t delta_pages);
 
   /// Reads / writes an exported global. Writing checks type and mutability.
