@@ -122,16 +122,9 @@ void do_deserialize(Context &context, const cmd::Deserialize &command,
       context.memory_write(0, command.data.data(), command.data.size());
   if (!written)
     return reply_memory_error(sink, written.error());
-  const uint64_t rest = size.value() - wanted;
-  if (rest > 0) {
-    if (rest > std::numeric_limits<size_t>::max())
-      return reply_error(sink, "out_of_bounds");
-    const std::vector<uint8_t> zeros(static_cast<size_t>(rest), 0);
-    const Status cleared =
-        context.memory_write(wanted, zeros.data(), zeros.size());
-    if (!cleared)
-      return reply_memory_error(sink, cleared.error());
-  }
+  const Status cleared = context.memory_zero(wanted, size.value() - wanted);
+  if (!cleared)
+    return reply_memory_error(sink, cleared.error());
   reply_ok(sink);
 }
 

@@ -9,13 +9,10 @@
 #include "commands.hpp"
 #include "compact.hpp"
 #include "host_imports.hpp"
+#include "memory_work.hpp"
 
 namespace hb_beamr::driver {
 namespace {
-
-// Memory commands moving more than this fall back to the instance thread
-// when it is free, so a scheduler never copies a large memory image.
-constexpr uint64_t kInlineBytes = uint64_t{1} << 20;
 
 // Counters bumped on every call from every scheduler: one per shard, on
 // lines of their own, so that schedulers do not take turns owning one line.
@@ -39,21 +36,6 @@ uint64_t total(std::atomic<uint64_t> CounterShard::*field) {
 
 constexpr char kDataMarker = static_cast<char>(wire::ReplyMarker::data);
 constexpr char kTermMarker = static_cast<char>(wire::ReplyMarker::term);
-
-// How many bytes a memory command copies.
-uint64_t moved_bytes(const Context &context, const Request &request) {
-  if (const auto *read = std::get_if<cmd::Read>(&request))
-    return read->length;
-  if (const auto *write = std::get_if<cmd::Write>(&request))
-    return write->data.size();
-  if (const auto *image = std::get_if<cmd::Deserialize>(&request))
-    return image->data.size();
-  if (std::holds_alternative<cmd::Serialize>(request)) {
-    const Result<uint64_t> size = context.memory_size();
-    return size ? size.value() : 0;
-  }
-  return 0;
-}
 
 } // namespace
 
@@ -400,7 +382,9 @@ void FastPath::on_request(const char *buf, size_t len, ControlSink &sink) {
   Context *context = shared_.context.load();
   bool inline_ok = context != nullptr;
   if (inline_ok) {
-    inline_ok = moved_bytes(*context, command.request) <= kInlineBytes;
+    // A memory that cannot be sized costs nothing: the command fails fast.
+    const Result<uint64_t> size = context->memory_size();
+    inline_ok = runs_inline(command.request, size ? size.value() : 0);
   }
   if (inline_ok)
     run_memory_command(*context, command.request, sink);

@@ -7,7 +7,9 @@
 //   {init, Tag, Wasm :: binary(), wasm | aot}
 //   {init, Tag, Wasm :: binary(), wasm | aot, Options :: map()}
 //     Options' keys: max_memory, max_table_elements, fuel, max_stack (each a
-//     non-negative integer below 2^64; 0 means no limit) and deterministic
+//     non-negative integer below 2^64; 0 means the default, which for fuel
+//     and max_stack is no limit of ours; max_memory and max_table_elements
+//     also take infinity, which lifts their default) and deterministic
 //     (true | false); see hb_beamr::ContextOptions. Any other key or type
 //     makes the command malformed. max_stack also sizes the instance thread's
 //     stack, so init must be the port's first command when it is set.

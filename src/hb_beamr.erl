@@ -161,24 +161,29 @@
 -type start_opts() :: #{max_memory => pos_integer() | infinity,
                         max_table_elements => pos_integer() | infinity,
                         fuel => pos_integer() | infinity,
-                        max_stack => pos_integer(),
+                        max_stack => pos_integer() | infinity,
                         deterministic => boolean(),
                         wasi => wasi_opts()}.
-%% Limits of an instance, fixed when it starts (absent or `infinity': no
-%% limit of ours).
+%% Limits of an instance, fixed when it starts. An absent option takes its
+%% default; `infinity' lifts it.
 %% <ul>
-%% <li>`max_memory': bytes any linear memory may grow to. `memory.grow' past
-%%     it returns -1 inside WebAssembly (and {@link deserialize/2} cannot grow
-%%     past it either); a module whose initial memory is larger fails to
-%%     start with `{instantiate, Message}'.</li>
+%% <li>`max_memory': bytes any linear memory may grow to (default 4 GiB).
+%%     `memory.grow' past it returns -1 inside WebAssembly (and
+%%     {@link deserialize/2} cannot grow past it either); a module whose
+%%     initial memory is larger fails to start with `{instantiate, Message}'.
+%%     On Wasmtime a memory never moves, so it cannot grow past the address
+%%     space it reserved: 4 GiB, or `max_memory' if larger, 64 GiB with
+%%     `infinity'.</li>
 %% <li>`max_table_elements': elements any table may grow to (`table.grow'
-%%     returns -1 past it).</li>
+%%     returns -1 past it; default 10,000,000 on Wasmtime, none on
+%%     WAMR).</li>
 %% <li>`fuel': roughly, WebAssembly instructions each call may execute
-%%     (refilled for every call). Running out is
+%%     (refilled for every call; no limit by default). Running out is
 %%     `{trap, <<"all fuel consumed">>}'.</li>
 %% <li>`max_stack': bytes of native stack WebAssembly may use (engine
-%%     default otherwise: 512 KiB on Wasmtime), at most 62 MiB. Recursing
-%%     deeper is `{trap, <<"call stack exhausted">>}'.</li>
+%%     default otherwise: 512 KiB on Wasmtime, 1 MiB on WAMR), at most 62 MiB;
+%%     `infinity' gives the most, 62 MiB. Recursing deeper is
+%%     `{trap, <<"call stack exhausted">>}'.</li>
 %% <li>`deterministic': `true' for bit-for-bit reproducible execution (NaNs
 %%     are canonicalized).</li>
 %% <li>`wasi': answer the module's WASI preview 1 imports in C++ (see
@@ -299,7 +304,8 @@ start_checked(WasmBinary, Mode, DriverOpts) ->
     end.
 
 %% Checks start options, in key order, and turns them into the driver's:
-%% no-limit values are left out.
+%% `fuel => infinity' is left out (no fuel is the default), the other
+%% `infinity' values lift a default.
 driver_options(Opts) ->
     lists:foldl(
       fun({Key, Value}, {ok, Acc}) ->
@@ -313,9 +319,13 @@ driver_options(Opts) ->
               Error
       end, {ok, #{}}, lists:sort(maps:to_list(Opts))).
 
-driver_option(Key, infinity)
-  when Key =:= max_memory; Key =:= max_table_elements; Key =:= fuel ->
+driver_option(fuel, infinity) ->
     {ok, omit};
+driver_option(Key, infinity)
+  when Key =:= max_memory; Key =:= max_table_elements ->
+    {ok, infinity};
+driver_option(max_stack, infinity) ->
+    {ok, ?HB_MAX_STACK};
 driver_option(Key, N)
   when (Key =:= max_memory orelse Key =:= max_table_elements orelse Key =:= fuel),
        is_integer(N), N > 0, N < 1 bsl 64 ->

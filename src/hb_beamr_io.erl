@@ -6,7 +6,8 @@
 %%% instance: on engines with a fast path (Wasmtime), when the instance is
 %%% free or its call waits for an import, the driver serves it in the
 %%% caller's own `erlang:port_control/3', on the caller's scheduler; a large
-%%% transfer, a busy instance (a call computing, or commands queued) or an
+%%% transfer (more than 1 MiB of memory touched, which for
+%%% {@link hb_beamr:deserialize/2} is the whole memory), a busy instance (a call computing, or commands queued) or an
 %%% engine without a fast path (WAMR) sends it through the instance process
 %%% to the instance thread, which serves it once the instance is free or its
 %%% call waits. The result is the same either way. Reads and writes are

@@ -135,7 +135,9 @@ const char *hb_beamr_capi_lib_engine_name(void);
 
 /* ---- Contexts --------------------------------------------------------- */
 
-/* Limits and modes of a context; zero means no limit of our own. See
+/* Limits and modes of a context; zero means the default (4 GiB of memory;
+ * no fuel limit; the engine's table and stack defaults), UINT64_MAX in
+ * max_memory_bytes or max_table_elements lifts the default. See
  * hb_beamr::ContextOptions in hb_beamr/context.hpp for each field. */
 typedef struct {
   uint64_t max_memory_bytes;   /* memory.grow past it fails in wasm */

@@ -33,6 +33,38 @@ std::string kind_list(std::initializer_list<State> states) {
   return out;
 }
 
+// Address space a memory reserves when its limit is lifted (kNoLimit): a
+// memory that cannot move cannot grow past it, and each one takes this much
+// of the process's 128 TiB, so it is large but not the whole of it.
+constexpr uint64_t kUnlimitedReservation = uint64_t{64} << 30;
+// Reservations past this could not be mapped anyway; capping them keeps the
+// rounding below from overflowing.
+constexpr uint64_t kLargestReservation = uint64_t{1} << 46;
+constexpr uint64_t kWasmPageBytes = 65536;
+
+// The memory limit the engine enforces (0: none of ours).
+uint64_t memory_limit(const ContextOptions &options) {
+  if (options.max_memory_bytes == 0)
+    return ContextOptions::kDefaultMaxMemoryBytes;
+  if (options.max_memory_bytes == ContextOptions::kNoLimit)
+    return 0;
+  return options.max_memory_bytes;
+}
+
+// The reservation that lets every memory grow to its limit in place (0: the
+// engine's default, which covers the default limit): moving a memory that
+// outgrew its reservation copies all of it, gigabytes at a time.
+uint64_t memory_reservation(const ContextOptions &options) {
+  const uint64_t limit = memory_limit(options);
+  if (limit == 0)
+    return kUnlimitedReservation;
+  if (limit <= ContextOptions::kDefaultMaxMemoryBytes)
+    return 0;
+  if (limit > kLargestReservation)
+    return kLargestReservation;
+  return (limit + kWasmPageBytes - 1) / kWasmPageBytes * kWasmPageBytes;
+}
+
 // The engine profile `options` need; invalid options never reach the engine
 // (Wasmtime aborts on a config it rejects), so they get the default one.
 engine::EngineProfile profile_for(const ContextOptions &options, bool valid) {
@@ -41,6 +73,7 @@ engine::EngineProfile profile_for(const ContextOptions &options, bool valid) {
     profile.consume_fuel = options.fuel_per_call > 0;
     profile.deterministic = options.deterministic;
     profile.max_wasm_stack = options.max_stack_bytes;
+    profile.memory_reservation = memory_reservation(options);
   }
   return profile;
 }
@@ -260,7 +293,7 @@ bool Context::suspends_calls() const { return impl_->suspending; }
 
 Status Context::Impl::make_instance() {
   engine::InstanceSettings settings;
-  settings.max_memory_bytes = options.max_memory_bytes;
+  settings.max_memory_bytes = memory_limit(options);
   settings.max_table_elements = options.max_table_elements;
   settings.max_wasm_stack = options.max_stack_bytes;
   settings.fuel = options.fuel_per_call;

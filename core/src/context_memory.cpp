@@ -1,7 +1,10 @@
 // Context: reading and writing an instance's memory and globals, and the
 // signatures of its functions. Memory is touched only through the engine's
 // current view, bounds-checked before any byte moves.
+#include <algorithm>
 #include <cstring>
+#include <limits>
+#include <string>
 
 #include "context_impl.hpp"
 
@@ -101,6 +104,38 @@ Status Context::memory_write(uint64_t offset, const void *data, size_t length) {
     return span.error();
   if (length > 0)
     std::memcpy(span.value(), data, length);
+  return {};
+}
+
+namespace {
+// Pages this size are checked and written one at a time.
+constexpr size_t kZeroChunk = 4096;
+
+bool all_zero(const uint8_t *bytes, size_t length) {
+  return length == 0 ||
+         (bytes[0] == 0 && std::memcmp(bytes, bytes + 1, length - 1) == 0);
+}
+} // namespace
+
+Status Context::memory_zero(uint64_t offset, uint64_t length) {
+  if (length > std::numeric_limits<size_t>::max())
+    return impl_->fail(make_error(ErrorKind::out_of_bounds,
+                                  "zeroing " + std::to_string(length) +
+                                      " bytes is larger than the host"));
+  Result<uint8_t *> span = memory_span(*impl_, "memory_zero", "zeroing", offset,
+                                       static_cast<size_t>(length));
+  if (!span)
+    return span.error();
+  // Reading a page never written maps the kernel's shared zero page, while
+  // writing it would take a page of RAM: a snapshot restored into a large,
+  // mostly untouched memory must not make all of it resident.
+  uint8_t *bytes = span.value();
+  for (uint64_t done = 0; done < length; done += kZeroChunk) {
+    const size_t chunk =
+        static_cast<size_t>(std::min<uint64_t>(kZeroChunk, length - done));
+    if (!all_zero(bytes + done, chunk))
+      std::memset(bytes + done, 0, chunk);
+  }
   return {};
 }
 

@@ -42,10 +42,14 @@ struct EngineProfile {
   bool consume_fuel = false;   ///< meter calls with fuel
   bool deterministic = false;  ///< canonical NaNs, no nondeterminism
   uint64_t max_wasm_stack = 0; ///< native stack for wasm; 0: default
+  /// Address space each linear memory reserves and never grows past (for
+  /// engines that would otherwise move a memory outgrowing it); 0: default.
+  uint64_t memory_reservation = 0;
 
   bool operator==(const EngineProfile &o) const {
     return consume_fuel == o.consume_fuel && deterministic == o.deterministic &&
-           max_wasm_stack == o.max_wasm_stack;
+           max_wasm_stack == o.max_wasm_stack &&
+           memory_reservation == o.memory_reservation;
   }
 };
 
@@ -90,9 +94,10 @@ void interrupt_all(const EnginePtr &engine);
 /// time slices). Thread-safe.
 void tick(wasm_engine_t *engine);
 
-/// Per-instance settings. Zero means no limit of our own.
+/// Per-instance settings. Zero means no limit of our own, except for tables.
 struct InstanceSettings {
   uint64_t max_memory_bytes = 0;
+  /// 0: the engine's default; UINT64_MAX (ContextOptions::kNoLimit): none.
   uint64_t max_table_elements = 0;
   /// The engine profile's, for engines that size stacks per instance.
   uint64_t max_wasm_stack = 0;

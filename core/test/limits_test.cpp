@@ -1,6 +1,7 @@
-// Per-context limits: memory and table sizes, fuel, native stack, and the
-// deterministic mode. A limit hit inside WebAssembly behaves as the spec
-// says (grow returns -1, exhaustion traps) and never harms other contexts.
+// Per-context limits: memory and table sizes (and the memory's default),
+// fuel, native stack, and the deterministic mode. A limit hit inside
+// WebAssembly behaves as the spec says (grow returns -1, exhaustion traps) and
+// never harms other contexts.
 #include <gtest/gtest.h>
 
 #include "hb_beamr/context.hpp"
@@ -186,6 +187,74 @@ TEST_F(LimitsTest, EnginesForStackLimitsGoWithTheirContexts) {
     EXPECT_EQ(before + 1, hb_beamr::runtime::engines_alive()) << k << " MiB";
   }
   EXPECT_EQ(before, hb_beamr::runtime::engines_alive());
+}
+
+} // namespace
+
+namespace {
+
+// Default memory limit, kNoLimit, and growth that never moves a memory.
+// grow64.wat's memory.grow: the old size in pages, or -1.
+int64_t grow_pages(Context &ctx, int64_t pages) {
+  std::vector<wasm_val_t> results;
+  const hb_beamr::Status s = ctx.call("grow", {WASM_I64_VAL(pages)}, results);
+  EXPECT_TRUE(s.ok()) << ctx.last_error();
+  return s.ok() ? results.at(0).of.i64 : INT64_MIN;
+}
+
+constexpr int64_t kPages4GiB = 65536;
+
+TEST_F(LimitsTest, Memory64StopsAt4GiBWithoutAnyLimitGiven) {
+  HB_BEAMR_REQUIRE(hb_beamr::test::Feature::memory64);
+  auto ctx = make("grow64", {});
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(1, grow_pages(*ctx, kPages4GiB - 1));
+  EXPECT_EQ(-1, grow_pages(*ctx, 1));
+  EXPECT_EQ(ContextOptions::kDefaultMaxMemoryBytes, ctx->memory_size().value());
+  // The host is held to it too.
+  EXPECT_FALSE(ctx->memory_grow(1).ok());
+}
+
+TEST_F(LimitsTest, NoLimitLiftsTheMemoryDefault) {
+  HB_BEAMR_REQUIRE(hb_beamr::test::Feature::memory64);
+  ContextOptions options;
+  options.max_memory_bytes = ContextOptions::kNoLimit;
+  auto ctx = make("grow64", options);
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(1, grow_pages(*ctx, kPages4GiB));
+  const uint8_t byte = 7;
+  EXPECT_TRUE(ctx->memory_write(uint64_t{4} << 30, &byte, 1).ok());
+}
+
+TEST_F(LimitsTest, GrowthStopsAtALargerLimitInPlace) {
+  // A limit above the default: the memory reserves it and grows to it, and
+  // the grow past it fails (it is never moved to a larger mapping).
+  HB_BEAMR_REQUIRE(hb_beamr::test::Feature::memory64);
+  ContextOptions options;
+  options.max_memory_bytes = (uint64_t{8} << 30) + 65536;
+  auto ctx = make("grow64", options);
+  ASSERT_TRUE(ctx);
+  EXPECT_EQ(1, grow_pages(*ctx, kPages4GiB));
+  EXPECT_EQ(1 + kPages4GiB, grow_pages(*ctx, kPages4GiB));
+  EXPECT_EQ(-1, grow_pages(*ctx, 1));
+}
+
+TEST_F(LimitsTest, MemoryZeroClearsOnlyItsRange) {
+  auto ctx = make("limits", {});
+  ASSERT_TRUE(ctx);
+  const std::vector<uint8_t> ones(3 * 4096 + 10, 1);
+  ASSERT_TRUE(ctx->memory_write(100, ones.data(), ones.size()).ok());
+  ASSERT_TRUE(ctx->memory_zero(101, ones.size() - 2).ok());
+  std::vector<uint8_t> back(ones.size());
+  ASSERT_TRUE(ctx->memory_read(100, back.data(), back.size()).ok());
+  EXPECT_EQ(1, back.front());
+  EXPECT_EQ(1, back.back());
+  for (size_t i = 1; i + 1 < back.size(); ++i)
+    ASSERT_EQ(0, back[i]) << "at " << i;
+  const hb_beamr::Status outside = ctx->memory_zero(65535, 2);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_EQ(ErrorKind::out_of_bounds, outside.error().kind);
+  EXPECT_TRUE(ctx->memory_zero(65536, 0).ok());
 }
 
 } // namespace

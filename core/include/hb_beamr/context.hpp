@@ -58,14 +58,26 @@ struct ImportRequest {
   const std::vector<wasm_val_t> *args; ///< import->func.params.size() values
 };
 
-/// Limits and modes of one context, fixed when it is created. Zero means "no
-/// limit of our own" everywhere.
+/// Limits and modes of one context, fixed when it is created. Zero means the
+/// default below; kNoLimit lifts a default where one exists.
 struct ContextOptions {
-  /// Largest size of any linear memory, in bytes. A memory.grow past it fails
-  /// inside WebAssembly (returns -1), as the spec allows; a module whose
-  /// initial memory is larger fails to instantiate.
+  /// A limit that lifts the default (memory, tables): a hostile module may
+  /// then take as much as the engine gives it.
+  static constexpr uint64_t kNoLimit = UINT64_MAX;
+  /// max_memory_bytes when none is given: 4 GiB, enough for every 32-bit
+  /// memory and for AO-style wasm64 processes of the common sizes, while a
+  /// module growing without end fails its grow instead of taking the host.
+  static constexpr uint64_t kDefaultMaxMemoryBytes = uint64_t{4} << 30;
+  /// Largest size of any linear memory, in bytes (0: the default, kNoLimit:
+  /// none of ours). A memory.grow past it fails inside WebAssembly (returns
+  /// -1), as the spec allows; a module whose initial memory is larger fails
+  /// to instantiate. On Wasmtime a memory never moves: it reserves address
+  /// space for this limit (at least 4 GiB; 64 GiB with kNoLimit) and cannot
+  /// grow past its reservation.
   uint64_t max_memory_bytes = 0;
-  /// Largest number of elements of any table (table.grow fails past it).
+  /// Largest number of elements of any table (table.grow fails past it; 0:
+  /// the engine's default, 10,000,000 on Wasmtime and none on WAMR;
+  /// kNoLimit: none).
   uint64_t max_table_elements = 0;
   /// Fuel (roughly, WebAssembly instructions) each top-level call may spend;
   /// running out traps with "all fuel consumed". Engines without fuel refuse
@@ -247,6 +259,10 @@ public:
   Result<bool> memory_is64() const;
   Status memory_read(uint64_t offset, void *out, size_t length) const;
   Status memory_write(uint64_t offset, const void *data, size_t length);
+  /// Zeroes `length` bytes of memory at `offset` in place (out_of_bounds as
+  /// memory_write). Only pages that are not zero already are written, so
+  /// pages never touched are not made resident.
+  Status memory_zero(uint64_t offset, uint64_t length);
   Result<uint64_t> memory_grow(uint64_t delta_pages);
 
   /// Reads / writes an exported global. Writing checks type and mutability.

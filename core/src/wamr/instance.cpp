@@ -43,14 +43,20 @@ Result<uint32_t> memory_pages_limit(const Module &module, uint64_t max_bytes) {
                         "(max_memory_bytes " +
                             std::to_string(max_bytes) + ")");
   }
-  return static_cast<uint32_t>(pages < kPages32 ? pages : 0);
+  // A 32-bit memory cannot pass 4 GiB anyway; a memory64 is held to the
+  // limit as far as WAMR's 32-bit page count reaches.
+  if (pages < kPages32)
+    return static_cast<uint32_t>(pages);
+  if (!module.memory_is64())
+    return uint32_t{0};
+  return static_cast<uint32_t>(std::min<uint64_t>(pages, UINT32_MAX));
 }
 
-/// Whether every table of `module` stays within `max_elements` (0: no
-/// limit). WAMR has no table limit of its own, so only tables whose declared
-/// maximum is within it can be held to it.
+/// Whether every table of `module` stays within `max_elements` (0 or
+/// kNoLimit: no limit). WAMR has no table limit of its own, so only tables
+/// whose declared maximum is within it can be held to it.
 Status check_table_limit(const Module &module, uint64_t max_elements) {
-  if (max_elements == 0)
+  if (max_elements == 0 || max_elements == ContextOptions::kNoLimit)
     return {};
   if (!module.tables_known_)
     return make_error(ErrorKind::unsupported,

@@ -40,6 +40,14 @@ Result<EnginePtr> create_engine(wasm_config_t *config,
     wasmtime_config_async_stack_size_set(config,
                                          profile.max_wasm_stack + (1 << 20));
   }
+  // A memory that outgrows its reservation is moved to a larger mapping by
+  // copying all of it (gigabytes for a memory64 growing in 4 GiB steps, every
+  // page made resident). Memories never move here: each reserves what its
+  // limit allows (the core sizes the reservation from max_memory_bytes), and
+  // a grow past the reservation fails with -1 like one past the limit.
+  wasmtime_config_memory_may_move_set(config, false);
+  if (profile.memory_reservation > 0)
+    wasmtime_config_memory_reservation_set(config, profile.memory_reservation);
   use_stack_pool(config);
   wasm_engine_t *engine = wasm_engine_new_with_config(config);
   if (engine == nullptr)
