@@ -3,7 +3,7 @@
 %%% memory commands large enough to leave the scheduler. The cases that could
 %%% take gigabytes run in a child VM, so a regression fails the test instead
 %%% of the suite.
--module(hb_beamr_23_default_limits_tests).
+-module(hb_beamr_24_default_limits_tests).
 
 -include_lib("eunit/include/eunit.hrl").
 
