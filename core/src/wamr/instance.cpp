@@ -2,6 +2,7 @@
 // deferred start function, and the host's access to exports.
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include "default_exports.hpp"
@@ -56,7 +57,7 @@ Result<uint32_t> memory_pages_limit(const Module &module, uint64_t max_bytes) {
 /// kNoLimit: no limit). WAMR has no table limit of its own, so only tables
 /// whose declared maximum is within it can be held to it.
 Status check_table_limit(const Module &module, uint64_t max_elements) {
-  if (max_elements == 0 || max_elements == ContextOptions::kNoLimit)
+  if (max_elements == 0 || max_elements == UINT64_MAX)
     return {};
   if (!module.tables_known_)
     return make_error(ErrorKind::unsupported,
