@@ -37,13 +37,6 @@ bool CallStack::may_answer(const Tag &tag, Receiver from) const {
   return true;
 }
 
-std::optional<Receiver> CallStack::handed_over_caller() const {
-  for (const Call &call : calls_)
-    if (call.handed_over)
-      return call.receiver;
-  return std::nullopt;
-}
-
 bool CallStack::is_outer(const Tag &tag) const {
   if (calls_.empty())
     return false;

@@ -36,8 +36,6 @@ public:
   /// The receiver of any message tagged `tag`: that of the call in
   /// progress with this tag, else the owner.
   Receiver receiver(const Tag &tag) const;
-  /// The caller of the handed-over call in progress, if one is.
-  std::optional<Receiver> handed_over_caller() const;
   /// Whether `from` may answer the imports of call `tag`: only the receiver
   /// of its messages may (kOwner: the instance process, which checks its
   /// own callers), so a process that learns the tag cannot. Answers for a

@@ -185,6 +185,7 @@ void FastPath::hand_over(ControlSink &sink) {
   outermost_.caller = shared_.session.borrower();
   // The caller stays monitored (see caller_exited).
   shared_.session.watch_handed_over(outermost_.tag);
+  shared_.session.forget_waits(Session::Executor::fast_path);
   calls_.clear();
   context_ = nullptr;
   TermBuffer moved;
@@ -211,6 +212,7 @@ bool FastPath::begin_borrow() {
 }
 
 void FastPath::end_borrow() {
+  shared_.session.forget_waits(Session::Executor::fast_path);
   shared_.session.forget_borrower(port_);
   calls_.clear();
   context_ = nullptr;
@@ -225,14 +227,17 @@ void FastPath::on_call(const char *buf, size_t len, ControlSink &sink) {
   const cmd::Call *call = command.as<cmd::Call>();
   if (!decoded || call == nullptr)
     return reply_error(sink, "badarg");
-  const bool nested = !calls_.empty();
-  if (nested) {
-    // Only from the import function of the call in progress.
-    if (!is_borrower() || !context_->pending_import())
-      return sink.fallback();
-  } else if (!begin_borrow()) {
-    return sink.fallback();
+  // The Session says who may call while a call waits for an import.
+  const Session::Nesting nesting =
+      shared_.session.nesting_for(driver_caller(port_));
+  if (nesting == Session::Nesting::thread) {
+    // From the import function of a call on the instance thread: the
+    // caller sends it to the port, and the thread runs it nested.
+    return sink.atom("via_port");
   }
+  const bool nested = nesting == Session::Nesting::fast_path;
+  if (!nested && (!calls_.empty() || !begin_borrow()))
+    return sink.fallback();
   CallSignature signature;
   std::vector<wasm_val_t> args;
   if (!prepare_call(*context_, *call, signature, args, sink)) {
@@ -268,6 +273,7 @@ void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
     return reply_error(sink, "badarg");
   if (!is_borrower() || !context_->pending_import())
     return reply_error(sink, "no_pending_import");
+  shared_.session.import_answered();
   const ImportRequest request = *context_->pending_import();
   std::vector<wasm_val_t> results;
   Status answered = import_answer(*answer, *request.import, results);
@@ -327,6 +333,9 @@ void FastPath::settle(Result<CallProgress> progress, ControlSink &sink) {
       return sink.atom("yield");
     }
     const ImportRequest request = *context_->pending_import();
+    // Until it answers, the caller alone may call (nested) the instance.
+    shared_.session.awaits_import(shared_.session.borrower(),
+                                  Session::Executor::fast_path);
     if (calls_.back().compact) {
       // The caller knows the module's imports: the number is enough.
       std::vector<char> reply;

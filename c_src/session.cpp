@@ -101,9 +101,36 @@ void Session::cancel(const Tag &tag) {
   cancelled_.push_back(tag);
 }
 
+void Session::awaits_import(ErlDrvTermData receiver, Executor by) {
+  DrvLock lock(mutex_);
+  waiting_.push_back(Waiting{receiver, by});
+}
+
+void Session::import_answered() {
+  DrvLock lock(mutex_);
+  if (!waiting_.empty())
+    waiting_.pop_back();
+}
+
+void Session::forget_waits(Executor by) {
+  DrvLock lock(mutex_);
+  waiting_.erase(std::remove_if(waiting_.begin(), waiting_.end(),
+                                [by](const Waiting &w) { return w.by == by; }),
+                 waiting_.end());
+}
+
+Session::Nesting Session::nesting_for(ErlDrvTermData caller) {
+  DrvLock lock(mutex_);
+  if (closed_ || waiting_.empty() || waiting_.back().receiver != caller)
+    return Nesting::none;
+  return waiting_.back().by == Executor::fast_path ? Nesting::fast_path
+                                                   : Nesting::thread;
+}
+
 bool Session::close() {
   DrvLock lock(mutex_);
   closed_ = true;
+  waiting_.clear();
   queue_.clear();
   cancelled_.clear();
   cond_.broadcast();

@@ -18,9 +18,14 @@
 //     monitor for a handed-over call, the instance process (the port's
 //     owner, which monitors the callers it relays for) with {cancel, Tag}.
 //
-// Thread-safe. The nesting rules inside a held instance (who may call from
-// an import function, which answers belong to which call) are the holder's:
-// only it sees the calls in progress.
+//   - the nesting rule: while a call waits for an import, only the process
+//     its import request went to (the call's caller, or the instance process
+//     for a relayed call) may call the instance, and that call runs nested
+//     where the waiting call runs (nesting_for()). Both executors report
+//     each import request they send out and its answer, and ask here.
+//
+// Thread-safe. Which answers belong to which call is the holder's: only it
+// sees the calls in progress (CallStack on the thread).
 #pragma once
 
 #include <erl_driver.h>
@@ -94,6 +99,25 @@ public:
   /// runs); the window is the few instructions between the two.
   void cancel(const Tag &tag);
 
+  // ---- The nesting rule: thread-safe ------------------------------------
+  /// Which executor runs a call that waits for an import.
+  enum class Executor { fast_path, thread };
+  /// Where a call made now by `caller` (kOwner, 0: the instance process) may
+  /// run: nested in the fast path's waiting call, nested in the thread's, or
+  /// not nested at all (none: it queues or falls back like any call).
+  enum class Nesting { none, fast_path, thread };
+  /// An import request of the innermost call of `by` went to `receiver`:
+  /// until import_answered(), `receiver` alone may nest calls.
+  void awaits_import(ErlDrvTermData receiver, Executor by);
+  /// The innermost waiting call's import has its answer (or its call has
+  /// ended): the call it was nested in, if it waits, is innermost again.
+  void import_answered();
+  /// Forgets the waiting calls of `by` (its calls were abandoned or handed
+  /// over).
+  void forget_waits(Executor by);
+  /// See Nesting.
+  Nesting nesting_for(ErlDrvTermData caller);
+
   /// Closes the session and wakes the thread. Returns whether the thread
   /// held the instance (e.g. was running WebAssembly) at that moment.
   bool close();
@@ -140,6 +164,12 @@ private:
     Context *context;
   };
   std::optional<ThreadCall> thread_call_;
+  // Calls waiting for an import, innermost last: who may nest into each.
+  struct Waiting {
+    ErlDrvTermData receiver;
+    Executor by;
+  };
+  std::vector<Waiting> waiting_;
   std::vector<Tag> cancelled_;
   // The fast path's caller and the monitors on callers (port callbacks only).
   ErlDrvTermData caller_ = 0;

@@ -379,7 +379,11 @@ private:
       encode_import_request(term, import, args);
       shared_.link.send_to(calls_.receiver(tag), tag, term);
     }
+    // Until the answer comes, only the request's receiver may nest calls.
+    shared_.session.awaits_import(calls_.receiver(tag),
+                                  Session::Executor::thread);
     std::optional<Command> answer = serve_until_answer(tag);
+    shared_.session.import_answered();
     if (!answer)
       return make_error(ErrorKind::trap, "instance stopped");
     return import_answer(*answer->as<cmd::ImportAnswer>(), import, results);
@@ -405,12 +409,12 @@ private:
         calls_.defer(std::move(*command));
         continue;
       }
-      // During a handed-over call only its own caller nests calls (it sends
-      // them straight to the port); any other process's call waits for the
-      // handed-over call to end, as it would have waited for its caller.
+      // Only the waiting call's receiver nests calls (the Session's rule);
+      // any other process's call waits for the outermost call to end, as it
+      // would have waited in the queue.
       const bool call = command->as<cmd::Call>() != nullptr;
-      const std::optional<Receiver> owner_of_call = calls_.handed_over_caller();
-      if (call && owner_of_call && command->reply_to != *owner_of_call) {
+      if (call && shared_.session.nesting_for(command->reply_to) !=
+                      Session::Nesting::thread) {
         held_.push_back(std::move(*command));
         continue;
       }

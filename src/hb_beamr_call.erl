@@ -48,14 +48,9 @@
 %% moved to the instance thread, `{DriverTag, Monitor}' (the driver picks
 %% that tag, so those receives scan the mailbox).
 
-%% In the process dictionary while an import function runs for a call on
-%% the `port' path: calls it makes go to that port too (a call through the
-%% instance process would wait for the moved call to end).
--define(DIRECT(WASM), {?MODULE, direct, WASM}).
-
 %% Small steps of every import's round trip, inlined to keep the loop as
 %% cheap as the fast path's own was.
--compile({inline, [invoke/5, answer/4, control/3]}).
+-compile({inline, [invoke/4, answer/4, control/3]}).
 
 -record(call, {
     wasm :: hb_beamr:wasm(),
@@ -127,21 +122,20 @@ stub_import(State, #{func_sig := Sig}) ->
 
 %% The driver answers `fallback' when the instance is busy (another
 %% process's call, or a command queued on its thread) or cannot suspend
-%% calls; the call then goes through the instance process, or, from the
-%% import function of a moved call, straight to its port.
+%% calls: the call then goes through the instance process. It answers
+%% `via_port' to the import function of a call waiting on the instance
+%% thread (the driver's Session keeps that rule): the call goes straight to
+%% the port, and the thread runs it nested.
 fast_call(WASM, Port, FuncRef, Args, Timeout, ImportFun, State, Opts) ->
     case hb_beamr_wire:compact_call(FuncRef, Args, Timeout) of
         {ok, Command} ->
             case control(Port, ?HB_CTL_CALL, Command) of
                 fallback ->
-                    case get(?DIRECT(WASM)) of
-                        Port ->
-                            direct_call(WASM, Port, FuncRef, Args, Timeout,
-                                        ImportFun, State, Opts);
-                        _ ->
-                            relay_call(WASM, FuncRef, Args, Timeout, ImportFun,
-                                       State, Opts)
-                    end;
+                    relay_call(WASM, FuncRef, Args, Timeout, ImportFun, State,
+                               Opts);
+                via_port ->
+                    direct_call(WASM, Port, FuncRef, Args, Timeout, ImportFun,
+                                State, Opts);
                 closed ->
                     {error, not_running, State};
                 {ok, Results} when is_list(Results) ->
@@ -249,7 +243,7 @@ import({Module, Func, Sig}, ImportArgs, Encoding,
        C = #call{wasm = WASM, import_fun = ImportFun, opts = Opts}, T, State) ->
     Request = #{instance => WASM, module => Module, func => Func,
                 args => ImportArgs, func_sig => Sig},
-    try invoke(C, ImportFun, State, Request, Opts) of
+    try invoke(ImportFun, State, Request, Opts) of
         {ok, Results, NewState} ->
             case hb_beamr_values:check_results(Sig, Results) of
                 true ->
@@ -266,20 +260,6 @@ import({Module, Func, Sig}, ImportArgs, Encoding,
             abort(C, T, <<"import function raised">>),
             {error, Class, Reason, Stack, State}
     end.
-
-invoke(#call{path = port, wasm = WASM, source = Port}, ImportFun, State, Request,
-       Opts) ->
-    Previous = put(?DIRECT(WASM), Port),
-    try
-        invoke(ImportFun, State, Request, Opts)
-    after
-        case Previous of
-            undefined -> erase(?DIRECT(WASM));
-            _ -> put(?DIRECT(WASM), Previous)
-        end
-    end;
-invoke(_C, ImportFun, State, Request, Opts) ->
-    invoke(ImportFun, State, Request, Opts).
 
 invoke(ImportFun, State, Request, _Opts) when is_function(ImportFun, 2) ->
     ImportFun(State, Request);

@@ -52,16 +52,12 @@ TEST(CallStack, DeferredAnswersComeBackByTagOnce) {
 
 TEST(CallStack, AHandedOverCallIsRememberedAfterItEnds) {
   CallStack calls;
-  EXPECT_FALSE(calls.handed_over_caller());
   calls.push(tag('h'), 42, true);
   calls.push(tag('n'), 42);
-  ASSERT_TRUE(calls.handed_over_caller());
-  EXPECT_EQ(*calls.handed_over_caller(), 42u);
   EXPECT_FALSE(calls.is_ended_hand_over(tag('h')));
   calls.pop();
   calls.pop();
   EXPECT_TRUE(calls.empty());
-  EXPECT_FALSE(calls.handed_over_caller());
   EXPECT_TRUE(calls.is_ended_hand_over(tag('h')));
   EXPECT_FALSE(calls.is_ended_hand_over(tag('n')));
 }
