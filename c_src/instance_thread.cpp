@@ -33,8 +33,12 @@ static_assert(kMaxWasmStackBytes == kMaxThreadStackBytes - kHostStackBytes,
               "max_stack is what a driver thread's stack leaves the host");
 // How long stop() waits for a busy thread, interrupting it meanwhile, before
 // leaving it to finish on its own. Interrupted WebAssembly stops within
-// microseconds; stop runs on a scheduler, so this stays short.
-constexpr auto kStopGrace = std::chrono::milliseconds(500);
+// microseconds; work that cannot be interrupted (a compile) may run for
+// seconds, and stop runs on a scheduler, so this is only long enough for the
+// interruptible case: a thread still busy after it is orphaned, not waited
+// for.
+constexpr auto kStopGrace = std::chrono::milliseconds(5);
+constexpr auto kStopPoll = std::chrono::microseconds(100);
 
 using Clock = std::chrono::steady_clock;
 
@@ -195,7 +199,7 @@ bool InstanceThread::stop() {
     const auto deadline = Clock::now() + kStopGrace;
     while (!record_->finished.load(std::memory_order_acquire) &&
            Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::this_thread::sleep_for(kStopPoll);
       // Again: an instance whose store was being made during the first
       // interrupt may have missed it.
       shared_->interruptor.interrupt();
