@@ -2,6 +2,12 @@
 // thread_executor.cpp. See instance_thread.hpp.
 #include "instance_thread.hpp"
 
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -39,6 +45,10 @@ static_assert(kMaxWasmStackBytes == kMaxThreadStackBytes - kHostStackBytes,
 // for.
 constexpr auto kStopGrace = std::chrono::milliseconds(5);
 constexpr auto kStopPoll = std::chrono::microseconds(100);
+// Instance threads run at the lowest priority (nice 19): a spinning call then
+// takes a core only while no scheduler wants it, so long calls cannot starve
+// the VM (README, Reliability).
+constexpr int kInstanceNice = 19;
 
 using Clock = std::chrono::steady_clock;
 
@@ -65,8 +75,19 @@ struct ThreadStart {
   std::shared_ptr<ThreadRecord> record;
 };
 
+// Best effort: a failure leaves the thread at the VM's priority, which is
+// slower for the VM but not wrong.
+void lower_priority() {
+#ifdef __linux__
+  // On Linux a thread id names one thread, so only this thread is lowered.
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  (void)setpriority(PRIO_PROCESS, tid, kInstanceNice);
+#endif
+}
+
 void *thread_main(void *arg) {
   std::unique_ptr<ThreadStart> start(static_cast<ThreadStart *>(arg));
+  lower_priority();
   try {
     // Engine set-up for this thread (WAMR keeps per-thread state); it
     // outlives the executor, which destroys the context.

@@ -56,7 +56,8 @@
 // does not fit the stack of a thread already started by an earlier command,
 // gets {error, {invalid_argument, Message}}. Stopping the port interrupts any
 // WebAssembly the thread runs and joins it, or leaves a thread busy with work
-// that cannot be interrupted to finish alone (stop()).
+// that cannot be interrupted to finish alone (stop()). Instance threads run at
+// nice 19, below the schedulers.
 #pragma once
 
 #include <erl_driver.h>

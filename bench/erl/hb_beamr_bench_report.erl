@@ -142,7 +142,11 @@ rows() ->
          call, {ratio, 2}},
         {"8b", "import answered in Erlang, 100,000 messages queued, per import",
          "mailbox_import_busy", "mailbox_import", "same loop, empty mailbox (in turns)",
-         call, {ratio, 2}}].
+         call, {ratio, 2}},
+        %% Issue 13, item 12: instance threads run below the schedulers.
+        {"9a", "10 ms sleeper's lateness (worst of 20), 2 instances spinning",
+         "sleeper_late_spin", "sleeper_late_idle", "same sleeper, nothing spinning",
+         time, none}].
 
 -spec main([string()]) -> no_return().
 main([Raw, Dir, MachineFile]) ->
