@@ -30,6 +30,7 @@
 -define(MEMORY_MIB, [1, 64, 256]).
 -define(SCALE_INSTANCES, 1000).
 -define(UNRELATED, 100000).
+-define(MANY_EXPORTS, 20000).
 -define(SPINNERS, 2).
 -define(SLEEP_MS, 10).
 -define(SLEEPS_PER_REP, 20).
@@ -206,6 +207,8 @@ bench(start, Ctx = #{fac := Fac}) ->
                           reason_text(Reason))
               end
       end, [{small, Fac, budget(5, 21, 4)}, {large, Large, budget(3, 7, 20)},
+            %% Issue 13, item 9: start time was quadratic in the exports.
+            {exports20k, many_exports(?MANY_EXPORTS), budget(3, 11, 20)},
             {lua, wasm(Ctx, "lua"), budget(3, 11, 20)}]),
     %% The part of every start that is not WebAssembly: a port of the driver,
     %% its thread started by a first command, and that command's reply.
@@ -371,6 +374,25 @@ sleeper_lateness(Budget) ->
            end,
     sample_self(fun() -> lists:max([Late() || _ <- lists:seq(1, ?SLEEPS_PER_REP)]) end,
                 Budget).
+
+%% A module of N functions () -> i32, each exported (as f0, f1, ...).
+many_exports(N) ->
+    Seq = lists:seq(0, N - 1),
+    Type = section(1, [1, 16#60, 0, 1, 16#7f]),
+    Funcs = section(3, [uleb(N) | [0 || _ <- Seq]]),
+    Exports = section(7, [uleb(N) | [begin Name = "f" ++ integer_to_list(I),
+                                           [uleb(length(Name)), Name, 0, uleb(I)]
+                                     end || I <- Seq]]),
+    %% Each body: no locals, i32.const (I rem 64), end.
+    Code = section(10, [uleb(N) | [[4, 0, 16#41, I rem 64, 16#0b] || I <- Seq]]),
+    iolist_to_binary([<<0, "asm", 1, 0, 0, 0>>, Type, Funcs, Exports, Code]).
+
+section(Id, Content) ->
+    Bin = iolist_to_binary(Content),
+    [Id, uleb(byte_size(Bin)), Bin].
+
+uleb(N) when N < 128 -> [N];
+uleb(N) -> [(N band 127) bor 128 | uleb(N bsr 7)].
 
 %% A process holding Unrelated messages that runs Fun Inner times on
 %% request and answers the seconds per run.
