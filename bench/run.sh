@@ -15,7 +15,7 @@
 # Re-running one engine replaces only that engine's rows. --quick runs every
 # measurement briefly (a smoke test; numbers not meaningful) and writes to
 # build-bench/results-quick/ instead. $HB_BEAMR_BENCH_GROUPS picks Erlang
-# groups (call,import,compute,start,memory,scale,lua,mailbox; default all)
+# groups (call,import,compute,start,memory,scale,lua,mailbox,sched; default all)
 # and $HB_BEAMR_BENCH_RESULTS another results directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ for arg in "$@"; do
     *) echo "usage: bench/run.sh [--quick] [wasmtime|wamr|all]" >&2; exit 2 ;;
   esac
 done
-groups=${HB_BEAMR_BENCH_GROUPS:-call,import,compute,start,memory,scale,lua,mailbox}
+groups=${HB_BEAMR_BENCH_GROUPS:-call,import,compute,start,memory,scale,lua,mailbox,sched}
 results=${HB_BEAMR_BENCH_RESULTS:-$root/bench/results}
 if ((quick)); then
   export HB_BEAMR_BENCH_QUICK=1

@@ -2,6 +2,12 @@
 // thread_executor.cpp. See instance_thread.hpp.
 #include "instance_thread.hpp"
 
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -33,8 +39,16 @@ static_assert(kMaxWasmStackBytes == kMaxThreadStackBytes - kHostStackBytes,
               "max_stack is what a driver thread's stack leaves the host");
 // How long stop() waits for a busy thread, interrupting it meanwhile, before
 // leaving it to finish on its own. Interrupted WebAssembly stops within
-// microseconds; stop runs on a scheduler, so this stays short.
-constexpr auto kStopGrace = std::chrono::milliseconds(500);
+// microseconds; work that cannot be interrupted (a compile) may run for
+// seconds, and stop runs on a scheduler, so this is only long enough for the
+// interruptible case: a thread still busy after it is orphaned, not waited
+// for.
+constexpr auto kStopGrace = std::chrono::milliseconds(5);
+constexpr auto kStopPoll = std::chrono::microseconds(100);
+// Instance threads run at the lowest priority (nice 19): a spinning call then
+// takes a core only while no scheduler wants it, so long calls cannot starve
+// the VM (README, Reliability).
+constexpr int kInstanceNice = 19;
 
 using Clock = std::chrono::steady_clock;
 
@@ -61,8 +75,19 @@ struct ThreadStart {
   std::shared_ptr<ThreadRecord> record;
 };
 
+// Best effort: a failure leaves the thread at the VM's priority, which is
+// slower for the VM but not wrong.
+void lower_priority() {
+#ifdef __linux__
+  // On Linux a thread id names one thread, so only this thread is lowered.
+  const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+  (void)setpriority(PRIO_PROCESS, tid, kInstanceNice);
+#endif
+}
+
 void *thread_main(void *arg) {
   std::unique_ptr<ThreadStart> start(static_cast<ThreadStart *>(arg));
+  lower_priority();
   try {
     // Engine set-up for this thread (WAMR keeps per-thread state); it
     // outlives the executor, which destroys the context.
@@ -195,7 +220,7 @@ bool InstanceThread::stop() {
     const auto deadline = Clock::now() + kStopGrace;
     while (!record_->finished.load(std::memory_order_acquire) &&
            Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::this_thread::sleep_for(kStopPoll);
       // Again: an instance whose store was being made during the first
       // interrupt may have missed it.
       shared_->interruptor.interrupt();

@@ -55,7 +55,9 @@
 // {error, {allocation, Message}}; an init whose max_stack is too large, or
 // does not fit the stack of a thread already started by an earlier command,
 // gets {error, {invalid_argument, Message}}. Stopping the port interrupts any
-// WebAssembly the thread runs and joins it.
+// WebAssembly the thread runs and joins it, or leaves a thread busy with work
+// that cannot be interrupted to finish alone (stop()). Instance threads run at
+// nice 19, below the schedulers.
 #pragma once
 
 #include <erl_driver.h>
@@ -138,11 +140,12 @@ public:
   /// Stops the instance: no more replies, the session is closed, an import
   /// being awaited fails and running WebAssembly is interrupted, which
   /// unwinds its stack. Joins the thread and returns true if it finishes
-  /// within a grace period (it normally does within milliseconds). Otherwise
-  /// (it is busy with work that cannot be interrupted, such as compiling a
-  /// large module) the thread is left to finish on its own, is interrupted
-  /// again and joined later by reap_threads(), and false is returned: the
-  /// caller must then keep the driver loaded.
+  /// within a few milliseconds (interrupted WebAssembly does). Otherwise (it
+  /// is busy with work that cannot be interrupted, such as compiling a large
+  /// module) the thread is left to finish on its own without waiting for it:
+  /// it holds the state it shares with the port, frees it last and sends
+  /// nothing; reap_threads() interrupts it again and joins it once finished.
+  /// false is then returned: the caller must keep the driver loaded.
   bool stop();
 
 private:

@@ -5,7 +5,7 @@
 
 -export([fixture_dir/0, fixture/1, start/1, start/2, wait_until/2, info/1,
          baseline_threads/0, engine/0, requires/2, missing_reason/1,
-         counts/0, settled/2, run_isolated/2]).
+         counts/0, settled/2, run_isolated/2, run_isolated/3]).
 
 -type feature() :: aot | memory64 | simd | fuel | deterministic | table_limits
                  | fast_path.
@@ -140,6 +140,12 @@ baseline_threads() ->
 %% memory, or could crash the VM if the driver were wrong.
 -spec run_isolated(module(), atom()) -> term().
 run_isolated(Module, Fun) ->
+    run_isolated(Module, Fun, []).
+
+%% @doc As {@link run_isolated/2}, with `Env' added to the child's
+%% environment (as in `open_port/2''s `env' option).
+-spec run_isolated(module(), atom(), [{string(), string() | false}]) -> term().
+run_isolated(Module, Fun, Env) ->
     Erl = os:find_executable("erl"),
     Paths = lists:usort([filename:dirname(code:which(M))
                          || M <- [hb_beamr, ?MODULE, Module]]),
@@ -148,7 +154,8 @@ run_isolated(Module, Fun) ->
                            "erlang:halt(0).", [Module, Fun])),
     Args = ["-noshell", "-pa" | Paths] ++ ["-eval", Expr],
     Port = open_port({spawn_executable, Erl},
-                     [{args, Args}, exit_status, stderr_to_stdout, binary]),
+                     [{args, Args}, {env, Env}, exit_status, stderr_to_stdout,
+                      binary]),
     {Status, Output} = collect(Port, <<>>),
     case {Status, binary:split(Output, <<"\nRESULT:">>)} of
         {0, [_, Rest]} ->

@@ -4,8 +4,9 @@
 %%% from 1, 2 and 8 concurrent callers), compute kernels, start times,
 %%% memory and snapshot throughput, footprint and scale, a call into the
 %%% Lua fixture (an AO-style module: wasm64, legacy exceptions), calls from
-%%% a caller with a busy mailbox, and the Erlang-side floors (message and
-%%% port round trips). Native floors come from bench/native.
+%%% a caller with a busy mailbox, how late a sleeping process wakes while
+%%% instances spin (scheduler starvation), and the Erlang-side floors
+%%% (message and port round trips). Native floors come from bench/native.
 %%%
 %%% Every measurement is repeated and appended to a CSV file as
 %%% `Engine,Group,Name,Unit,Reps,Min,Median,Detail', where Min and Median are
@@ -15,7 +16,8 @@
 %%% Run: `erl -noshell -pa <hb_beamr ebin> -pa <this ebin> -run hb_beamr_bench
 %%% main Engine Out.csv WasmDir FacWasm Groups Sha256MiB MatmulN FibN' with
 %%% the driver found through `$HB_BEAMR_DRIVER_DIR'. Groups is a
-%%% comma-separated subset of `call,import,compute,start,memory,scale,lua,mailbox' or
+%%% comma-separated subset of
+%%% `call,import,compute,start,memory,scale,lua,mailbox,sched' or
 %%% `all'; the kernel sizes are those given to the native kernels.
 %%% `$HB_BEAMR_BENCH_QUICK' shortens every measurement (a smoke run, numbers
 %%% not meaningful).
@@ -28,6 +30,10 @@
 -define(MEMORY_MIB, [1, 64, 256]).
 -define(SCALE_INSTANCES, 1000).
 -define(UNRELATED, 100000).
+-define(MANY_EXPORTS, 20000).
+-define(SPINNERS, 2).
+-define(SLEEP_MS, 10).
+-define(SLEEPS_PER_REP, 20).
 
 -type budget() :: {MinReps :: pos_integer(), MaxReps :: pos_integer(),
                    Seconds :: number()}.
@@ -36,7 +42,8 @@
 main([Engine, Out, WasmDir, FacWasm, Groups, ShaMiB, MatmulN, FibN]) ->
     Code = try
                run(#{engine => Engine, out => Out, wasm_dir => WasmDir,
-                     fac => read(FacWasm), groups => groups(Groups),
+                     fac => read(FacWasm), fixture_dir => filename:dirname(FacWasm),
+                     groups => groups(Groups),
                      sizes => [list_to_integer(X) || X <- [ShaMiB, MatmulN, FibN]]}),
                0
            catch
@@ -52,7 +59,7 @@ main(_) ->
               "Sha256MiB MatmulN FibN~n", []),
     erlang:halt(2).
 
-groups("all") -> [call, import, compute, start, memory, scale, lua, mailbox];
+groups("all") -> [call, import, compute, start, memory, scale, lua, mailbox, sched];
 groups(Text) -> [list_to_existing_atom(G) || G <- string:lexemes(Text, ",")].
 
 run(Ctx = #{groups := Groups}) ->
@@ -209,6 +216,8 @@ bench(start, Ctx = #{fac := Fac}) ->
                           reason_text(Reason))
               end
       end, [{small, Fac, budget(5, 21, 4)}, {large, Large, budget(3, 7, 20)},
+            %% Issue 13, item 9: start time was quadratic in the exports.
+            {exports20k, many_exports(?MANY_EXPORTS), budget(3, 11, 20)},
             {lua, wasm(Ctx, "lua"), budget(3, 11, 20)}]),
     %% The part of every start that is not WebAssembly: a port of the driver,
     %% its thread started by a first command, and that command's reply.
@@ -336,11 +345,64 @@ bench(mailbox, Ctx = #{fac := Fac}) ->
     [Pid ! stop || Pid <- [Quiet, Busy]],
     port_close(Probe),
     ok = hb_beamr:stop(W),
-    ok = hb_beamr:stop(L).
+    ok = hb_beamr:stop(L);
+
+%%% ------------------------------------------------------------------------
+%%% 9. Scheduler starvation (issue 13, item 12): how late a process that
+%%% sleeps 10 ms wakes, alone and while instances spin in endless loops
+%%% ------------------------------------------------------------------------
+
+bench(sched, Ctx = #{fixture_dir := Dir}) ->
+    Loop = read(filename:join(Dir, "loop.wasm")),
+    Budget = budget(10, 30, 5),
+    row(Ctx, sched, sleeper_late_idle, sleeper_lateness(Budget),
+        name("~b ms sleep, worst of ~b", [?SLEEP_MS, ?SLEEPS_PER_REP])),
+    Ws = [begin {ok, W, _, _} = hb_beamr:start(Loop), W end
+          || _ <- lists:seq(1, ?SPINNERS)],
+    _ = [spawn(fun() -> hb_beamr:call(W, "spin", []) end) || W <- Ws],
+    %% Past the fast path's inline slices: the spins run where they stay.
+    timer:sleep(200),
+    row(Ctx, sched, sleeper_late_spin, sleeper_lateness(Budget),
+        name("~b ms sleep, worst of ~b, ~b instances spinning, ~b schedulers",
+             [?SLEEP_MS, ?SLEEPS_PER_REP, ?SPINNERS,
+              erlang:system_info(schedulers_online)])),
+    [ok = hb_beamr:stop(W) || W <- Ws],
+    ok.
 
 %%% ------------------------------------------------------------------------
 %%% Pieces
 %%% ------------------------------------------------------------------------
+
+%% Seconds past ?SLEEP_MS that a sleeping process wakes, the worst of
+%% ?SLEEPS_PER_REP sleeps per repetition: starvation shows in the tail, a
+%% typical wake-up is on time either way.
+sleeper_lateness(Budget) ->
+    Late = fun() ->
+                   T0 = erlang:monotonic_time(),
+                   receive after ?SLEEP_MS -> ok end,
+                   seconds(erlang:monotonic_time() - T0) - ?SLEEP_MS / 1000
+           end,
+    sample_self(fun() -> lists:max([Late() || _ <- lists:seq(1, ?SLEEPS_PER_REP)]) end,
+                Budget).
+
+%% A module of N functions () -> i32, each exported (as f0, f1, ...).
+many_exports(N) ->
+    Seq = lists:seq(0, N - 1),
+    Type = section(1, [1, 16#60, 0, 1, 16#7f]),
+    Funcs = section(3, [uleb(N) | [0 || _ <- Seq]]),
+    Exports = section(7, [uleb(N) | [begin Name = "f" ++ integer_to_list(I),
+                                           [uleb(length(Name)), Name, 0, uleb(I)]
+                                     end || I <- Seq]]),
+    %% Each body: no locals, i32.const (I rem 64), end.
+    Code = section(10, [uleb(N) | [[4, 0, 16#41, I rem 64, 16#0b] || I <- Seq]]),
+    iolist_to_binary([<<0, "asm", 1, 0, 0, 0>>, Type, Funcs, Exports, Code]).
+
+section(Id, Content) ->
+    Bin = iolist_to_binary(Content),
+    [Id, uleb(byte_size(Bin)), Bin].
+
+uleb(N) when N < 128 -> [N];
+uleb(N) -> [(N band 127) bor 128 | uleb(N bsr 7)].
 
 %% A process holding Unrelated messages that runs Fun Inner times on
 %% request and answers the seconds per run.

@@ -112,6 +112,9 @@ rows() ->
       "native_start_lua_cached", "C++ load + instantiate", time, none},
      {"4j", "start Lua, aot", "start_lua_aot",
       "native_start_lua_aot", "C++ load + instantiate", time, none},
+     %% Issue 13, item 9: start time was quadratic in the exports.
+     {"4m", "start 20,000 exports, cold", "start_exports20k_cold",
+      "start_small_cold", "start small (fac), cold", time, none},
      %% Issue 11: rewriting legacy exception handling costs at most 10% of
      %% compiling the module (the cold start on the C++ core includes it).
      {"4k", "legacy-EH rewrite of the Lua module", "native_rewrite_lua",
@@ -149,7 +152,11 @@ rows() ->
          call, {ratio, 2}},
         {"8b", "import answered in Erlang, 100,000 messages queued, per import",
          "mailbox_import_busy", "mailbox_import", "same loop, empty mailbox (in turns)",
-         call, {ratio, 2}}].
+         call, {ratio, 2}},
+        %% Issue 13, item 12: instance threads run below the schedulers.
+        {"9a", "10 ms sleeper's lateness (worst of 20), 2 instances spinning",
+         "sleeper_late_spin", "sleeper_late_idle", "same sleeper, nothing spinning",
+         time, none}].
 
 -spec main([string()]) -> no_return().
 main([Raw, Dir, MachineFile]) ->
