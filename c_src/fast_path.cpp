@@ -143,7 +143,7 @@ FastPath::FastPath(ErlDrvPort port, Shared &shared)
 ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
                                char **rbuf, ErlDrvSizeT rlen) {
   using wire::ControlOp;
-  if (op < wire::byte(ControlOp::call) || op > wire::byte(ControlOp::request))
+  if (op < wire::byte(ControlOp::call) || op > wire::byte(ControlOp::move))
     return -1;
   ControlSink sink;
   try {
@@ -154,6 +154,7 @@ ErlDrvSSizeT FastPath::control(unsigned int op, const char *buf, size_t len,
       case ControlOp::call: on_call(buf, len, sink); break;
       case ControlOp::answer: on_answer(buf, len, sink); break;
       case ControlOp::resume: on_resume(sink); break;
+      case ControlOp::move: on_move(buf, len, sink); break;
       default: on_request(buf, len, sink); break;
       }
     }
@@ -169,18 +170,11 @@ bool FastPath::is_borrower() const {
 
 void FastPath::hand_over(ControlSink &sink) {
   if (outermost_.tag.empty()) {
-    // A compact call has no tag of its own: the caller learns this one.
-    // A binary, which Erlang encodes byte for byte as ei does: answers
-    // coming back from Erlang are matched by their encoding.
-    const uint64_t number = ++handovers_;
-    unsigned char bytes[8];
-    for (int i = 0; i < 8; ++i)
-      bytes[i] = static_cast<unsigned char>(number >> (56 - 8 * i));
-    TermBuffer tag;
-    tag.binary(bytes, sizeof bytes);
-    if (!tag.ok())
-      throw std::bad_alloc();
-    outermost_.tag.assign(tag.data(), tag.data() + tag.size());
+    // A compact call has no tag of its own. Its caller makes one (a
+    // reference, just before the messages it will tag, so that receiving
+    // them skips the rest of its mailbox) and sends it with op `move`.
+    moving_ = true;
+    return sink.atom("move");
   }
   outermost_.caller = shared_.session.borrower();
   // The caller stays monitored (see caller_exited).
@@ -214,6 +208,7 @@ bool FastPath::begin_borrow() {
 void FastPath::end_borrow() {
   shared_.session.forget_waits(Session::Executor::fast_path);
   shared_.session.forget_borrower(port_);
+  moving_ = false;
   calls_.clear();
   context_ = nullptr;
   shared_.session.end_borrow();
@@ -282,6 +277,15 @@ void FastPath::on_answer(const char *buf, size_t len, ControlSink &sink) {
   if (!answered)
     (void)context_->reject_import(answered.error().message);
   settle(context_->resume(kSlice), sink);
+}
+
+void FastPath::on_move(const char *buf, size_t len, ControlSink &sink) {
+  if (!is_borrower() || !moving_)
+    return reply_error(sink, "not_moving");
+  if (!decode_ref_tag(buf, len, outermost_.tag))
+    return reply_error(sink, "badarg");
+  moving_ = false;
+  hand_over(sink);
 }
 
 void FastPath::on_resume(ControlSink &sink) {

@@ -92,6 +92,7 @@ private:
   void on_answer(const char *buf, size_t len, ControlSink &sink);
   void on_resume(ControlSink &sink);
   void on_request(const char *buf, size_t len, ControlSink &sink);
+  void on_move(const char *buf, size_t len, ControlSink &sink);
   // Reports where the innermost call stands after a slice.
   void settle(Result<CallProgress> progress, ControlSink &sink);
   // Answers the imports the instance's providers cover, in C++, and
@@ -108,7 +109,8 @@ private:
   void end_borrow();
   // Whether this port_control comes from the caller of the borrowed call.
   bool is_borrower() const;
-  // Gives the suspended top-level call to the instance thread.
+  // Gives the suspended top-level call to the instance thread; a call with
+  // no tag of its own first asks its caller for one (`move`).
   void hand_over(ControlSink &sink);
 
   ErlDrvPort port_;
@@ -125,7 +127,8 @@ private:
   // The top-level call, as needed to hand it over, and its slices so far.
   HandOver outermost_;
   int slices_ = 0;
-  uint64_t handovers_ = 0; // numbers the tags of handed-over compact calls
+  // The call waits for its caller's tag (it was told `move`).
+  bool moving_ = false;
 };
 
 /// Calls started on the fast path, and commands it handed to the thread

@@ -558,4 +558,24 @@ bool decode_checked(const char *buf, size_t len, Command &out) {
 }
 } // namespace
 
+bool decode_ref_tag(const char *buf, size_t len, Tag &out) {
+  if (buf == nullptr || len < 2 ||
+      len > static_cast<size_t>(std::numeric_limits<int>::max()) ||
+      static_cast<unsigned char>(buf[0]) != kVersionMagic)
+    return false;
+  size_t end = 1;
+  Validator validator(reinterpret_cast<const unsigned char *>(buf), len);
+  if (!validator.term(end, 0) || end != len)
+    return false;
+  int index = 0;
+  int version = 0;
+  erlang_ref ref;
+  if (ei_decode_version(buf, &index, &version) != 0 ||
+      ei_decode_ref(buf, &index, &ref) != 0 ||
+      static_cast<size_t>(index) != len)
+    return false;
+  out.assign(buf, buf + len);
+  return true;
+}
+
 } // namespace hb_beamr::driver

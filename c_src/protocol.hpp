@@ -190,6 +190,11 @@ struct Command {
 /// outside [buf, buf + len).
 bool decode_command(const char *buf, size_t len, Command &out);
 
+/// Decodes a lone reference in the external format (the tag a caller gives
+/// a call the fast path moves to the thread) into `out`, which is then the
+/// tag its messages carry. Never reads outside [buf, buf + len).
+bool decode_ref_tag(const char *buf, size_t len, Tag &out);
+
 /// Converts Erlang values to wasm values of `types`. False when the count,
 /// a type or a range does not match (i32: -2^31..2^32-1, i64: -2^63..2^64-1,
 /// unsigned ranges wrap; floats only for f32/f64, f32 rounded to nearest;

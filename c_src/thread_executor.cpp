@@ -374,16 +374,20 @@ private:
                         "import called outside a call");
     }
     const Tag tag = calls_.innermost();
+    // Until the answer comes, only the request's receiver may nest calls.
+    // Said before the request goes out: its receiver may call at once.
+    shared_.session.awaits_import(calls_.receiver(tag),
+                                  Session::Executor::thread);
+    struct Answered {
+      Session &session;
+      ~Answered() { session.import_answered(); }
+    } answered{shared_.session};
     {
       TermBuffer term;
       encode_import_request(term, import, args);
       shared_.link.send_to(calls_.receiver(tag), tag, term);
     }
-    // Until the answer comes, only the request's receiver may nest calls.
-    shared_.session.awaits_import(calls_.receiver(tag),
-                                  Session::Executor::thread);
     std::optional<Command> answer = serve_until_answer(tag);
-    shared_.session.import_answered();
     if (!answer)
       return make_error(ErrorKind::trap, "instance stopped");
     return import_answer(*answer->as<cmd::ImportAnswer>(), import, results);

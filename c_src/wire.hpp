@@ -20,6 +20,7 @@ enum class ControlOp : unsigned int {
   answer = 2,  ///< answer the awaited import
   resume = 3,  ///< continue a call after `yield`
   request = 4, ///< a memory command
+  move = 5,    ///< hand the call over after `move`, tagged with a ref
 };
 
 /// First byte of a port_control reply.

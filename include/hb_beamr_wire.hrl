@@ -9,6 +9,7 @@
 -define(HB_CTL_ANSWER, 2).
 -define(HB_CTL_RESUME, 3).
 -define(HB_CTL_REQUEST, 4).
+-define(HB_CTL_MOVE, 5).
 
 %% First byte of a port_control reply.
 -define(HB_REPLY_DATA, 0).  % <<0, Data>>: {ok, Data}

@@ -36,7 +36,7 @@
 %% The outcome of a call: results (or, for an init, `{Imports, Exports}')
 %% and the import function's final state, or an error with that state.
 
--type tag() :: none | reference() | {term(), reference()}.
+-type tag() :: none | reference().
 %% How the loop finds a call's messages, passed beside the `#call{}' record
 %% (never in it) so that the compiler can see where a reference comes from:
 %% `none' on the fast path (no messages); on the relay and port paths a
@@ -44,9 +44,9 @@
 %% and the monitor of the messages' source at once, so every clause of the
 %% receive matches it and the VM starts looking at the mark it set when the
 %% reference was made (OTP's receive optimisation; `erlc +recv_opt_info'
-%% reports it), skipping the caller's other messages; for a call the driver
-%% moved to the instance thread, `{DriverTag, Monitor}' (the driver picks
-%% that tag, so those receives scan the mailbox).
+%% reports it), skipping the caller's other messages. A call the driver
+%% moves to its instance thread gets such a reference too (see `move' in
+%% loop/4).
 
 %% Small steps of every import's round trip, inlined to keep the loop as
 %% cheap as the fast path's own was.
@@ -187,9 +187,6 @@ converse(C, Ref, Command, State) ->
     ok = send(C, setelement(2, Command, Ref)),
     finish(Ref, loop(next(C, Ref), C, Ref, State)).
 
-finish({_DriverTag, MRef}, Result) ->
-    erlang:demonitor(MRef, [flush]),
-    Result;
 finish(Ref, Result) ->
     erlang:demonitor(Ref, [flush]),
     Result.
@@ -215,12 +212,19 @@ loop(yield, C, T, State) ->
     %% The slice is over: let the other processes of this scheduler run.
     erlang:yield(),
     loop(resume(C), C, T, State);
-loop({moved, Tag}, C = #call{path = fast, source = Port}, _T, State) ->
-    %% A long call: it goes on on the instance thread, which talks to this
-    %% process directly, tagging its messages with Tag.
-    Moved = C#call{path = port},
-    T = {Tag, erlang:monitor(port, Port)},
-    finish(T, loop(next(Moved, T), Moved, T, State));
+loop(move, C = #call{path = fast, source = Port}, T, State) ->
+    %% A long call goes on on the instance thread, tagged with a reference
+    %% made here, just before the messages it tags: their receives skip the
+    %% rest of the mailbox. It doubles as the port's monitor.
+    Ref = erlang:monitor(port, Port),
+    case control(Port, ?HB_CTL_MOVE, term_to_binary(Ref)) of
+        {moved, Ref} ->
+            Moved = C#call{path = port},
+            finish(Ref, loop(next(Moved, Ref), Moved, Ref, State));
+        Other ->
+            erlang:demonitor(Ref, [flush]),
+            loop(Other, C, T, State)
+    end;
 loop(Final, C, _T, State) ->
     final(Final, C, State).
 
@@ -293,18 +297,15 @@ answer(#call{path = fast, source = Port}, _T, term, Results) ->
     control(Port, ?HB_CTL_ANSWER,
             term_to_binary({import_response, answer, Results}));
 answer(C, T, term, Results) ->
-    ok = send(C, {import_response, tag(T), Results}),
+    ok = send(C, {import_response, T, Results}),
     next(C, T).
 
 %% Makes the pending import trap with `Message'; returns the next event.
 reject(#call{path = fast, source = Port}, _T, Message) ->
     control(Port, ?HB_CTL_ANSWER, term_to_binary({import_error, abort, Message}));
 reject(C, T, Message) ->
-    ok = send(C, {import_error, tag(T), Message}),
+    ok = send(C, {import_error, T, Message}),
     next(C, T).
-
-tag({DriverTag, _MRef}) -> DriverTag;
-tag(Ref) -> Ref.
 
 resume(#call{path = fast, source = Port}) ->
     control(Port, ?HB_CTL_RESUME, term_to_binary(resume)).
@@ -335,14 +336,6 @@ next(#call{source = Source}, Ref) when is_reference(Ref) ->
         {Source, Ref, {ok, _Imports, _Exports} = Event} -> Event;
         {Source, Ref, {error, _} = Event} -> Event;
         {'DOWN', Ref, _, Source, Reason} -> {down, Reason}
-    end;
-next(#call{source = Port}, {Tag, MRef}) ->
-    %% A call moved by the driver: its tag is the driver's.
-    receive
-        {Port, Tag, {import, _, _, _, _} = Event} -> Event;
-        {Port, Tag, {ok, Results} = Event} when is_list(Results) -> Event;
-        {Port, Tag, {error, _} = Event} -> Event;
-        {'DOWN', MRef, _, Port, Reason} -> {down, Reason}
     end.
 
 %%% ------------------------------------------------------------------------

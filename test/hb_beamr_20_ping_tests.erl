@@ -36,7 +36,7 @@ port_control_test() ->
     Port = open_port({spawn_driver, "hb_beamr"}, [binary]),
     try
         ?assertEqual(<<>>, erlang:port_control(Port, 0, <<>>)),
-        %% 1-4 are the fast path's. A port without an instance sends every
+        %% 1-5 are the fast path's. A port without an instance sends every
         %% call to its thread; garbage and out-of-turn answers are refused.
         %% An engine without a fast path sends everything to the thread.
         Call = term_to_binary({call, make_ref(), <<"f">>, []}),
@@ -52,7 +52,9 @@ port_control_test() ->
         ?assertEqual(Refused(no_pending_import),
                      control_reply(Port, 2, term_to_binary({import_response, x, []}))),
         ?assertEqual(Refused(not_suspended), control_reply(Port, 3, <<>>)),
-        ?assertError(badarg, erlang:port_control(Port, 5, <<>>)),
+        ?assertEqual(Refused(not_moving),
+                     control_reply(Port, 5, term_to_binary(make_ref()))),
+        ?assertError(badarg, erlang:port_control(Port, 6, <<>>)),
         ?assertError(badarg, erlang:port_control(Port, 99, <<>>))
     after
         port_close(Port)

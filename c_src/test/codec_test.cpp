@@ -146,6 +146,34 @@ TEST(Terms, EveryTruncationIsRefused) {
   }
 }
 
+// make_ref() on a node without distribution, as term_to_binary gives it.
+std::string encoded_ref() {
+  std::string out{'\x83', 'Z', '\x00', '\x03', '\x77', '\x0d'};
+  out += "nonode@nohost";
+  out += std::string{'\x00', '\x00', '\x00', '\x00'}; // creation
+  for (int word = 0; word < 3; ++word)
+    out += std::string{'\x00', '\x00', '\x01', static_cast<char>(word)};
+  return out;
+}
+
+TEST(Terms, ARefTagIsTheReferencesEncoding) {
+  const std::string ref = encoded_ref();
+  Tag tag;
+  ASSERT_TRUE(decode_ref_tag(ref.data(), ref.size(), tag));
+  EXPECT_EQ(std::string(tag.begin(), tag.end()), ref);
+  for (size_t len = 0; len < ref.size(); ++len) {
+    Tag cut;
+    EXPECT_FALSE(decode_ref_tag(ref.data(), len, cut)) << len;
+  }
+  // One whole reference only: not another term, nothing after it.
+  TermBuffer atom;
+  atom.atom("ref");
+  Tag not_ref;
+  EXPECT_FALSE(decode_ref_tag(atom.data(), atom.size(), not_ref));
+  const std::string longer = ref + "x";
+  EXPECT_FALSE(decode_ref_tag(longer.data(), longer.size(), not_ref));
+}
+
 TEST(Terms, AnEncodedTagIsEmbeddedAsATerm) {
   TermBuffer tag;
   tag.tuple(2).atom("ref").uinteger(7);

@@ -29,6 +29,7 @@ void control_ops() {
   define("HB_CTL_ANSWER", byte(ControlOp::answer));
   define("HB_CTL_RESUME", byte(ControlOp::resume));
   define("HB_CTL_REQUEST", byte(ControlOp::request));
+  define("HB_CTL_MOVE", byte(ControlOp::move));
 }
 
 void reply_markers() {
