@@ -21,6 +21,9 @@ using hb_beamr::State;
 using namespace std::chrono_literals;
 
 constexpr auto kSlice = std::chrono::microseconds(1000);
+// For calls a test expects to stop at their first import: a slice that
+// cannot run out first, even in a sanitizer build on a loaded machine.
+constexpr auto kToImport = std::chrono::seconds(10);
 
 class SuspendableCallsTest : public hb_beamr::test::RuntimeTest {
 protected:
@@ -116,7 +119,7 @@ TEST_F(SuspendableCallsTest, WrongAnswerIsRefusedAndTheImportStillWaits) {
   auto ctx = make("pow");
   ASSERT_TRUE(ctx);
   auto progress =
-      ctx->start_call("pow", {WASM_F64_VAL(3.0), WASM_I32_VAL(1)}, kSlice);
+      ctx->start_call("pow", {WASM_F64_VAL(3.0), WASM_I32_VAL(1)}, kToImport);
   ASSERT_TRUE(progress.ok());
   ASSERT_EQ(progress.value(), CallProgress::awaiting_import);
   hb_beamr::Status wrong = ctx->resolve_import({WASM_I32_VAL(1)});
@@ -133,7 +136,7 @@ TEST_F(SuspendableCallsTest, RejectedImportTrapsWithItsMessage) {
   auto ctx = make("pow");
   ASSERT_TRUE(ctx);
   auto progress =
-      ctx->start_call("pow", {WASM_F64_VAL(2.0), WASM_I32_VAL(3)}, kSlice);
+      ctx->start_call("pow", {WASM_F64_VAL(2.0), WASM_I32_VAL(3)}, kToImport);
   ASSERT_TRUE(progress.ok());
   ASSERT_TRUE(ctx->reject_import("no multiplication today").ok());
   progress = ctx->resume(kSlice);
@@ -209,7 +212,7 @@ TEST_F(SuspendableCallsTest, AnswerAfterTheTimeLimitFailsTheCall) {
   ASSERT_TRUE(ctx);
   ctx->set_call_timeout(20);
   auto progress =
-      ctx->start_call("pow", {WASM_F64_VAL(2.0), WASM_I32_VAL(3)}, kSlice);
+      ctx->start_call("pow", {WASM_F64_VAL(2.0), WASM_I32_VAL(3)}, kToImport);
   ASSERT_TRUE(progress.ok());
   ASSERT_EQ(progress.value(), CallProgress::awaiting_import);
   std::this_thread::sleep_for(60ms); // the host takes its time
@@ -270,11 +273,11 @@ TEST_F(SuspendableCallsTest, RunawayNestingEndsWithStackExhausted) {
 TEST_F(SuspendableCallsTest, NestedTrapEndsOnlyTheNestedCall) {
   auto ctx = make("nested");
   ASSERT_TRUE(ctx);
-  auto outer = ctx->start_call("via_host", {WASM_I32_VAL(7)}, kSlice);
+  auto outer = ctx->start_call("via_host", {WASM_I32_VAL(7)}, kToImport);
   ASSERT_TRUE(outer.ok());
   ASSERT_EQ(outer.value(), CallProgress::awaiting_import);
   // A nested call whose own import is rejected traps...
-  auto inner = ctx->start_call("via_host", {WASM_I32_VAL(8)}, kSlice);
+  auto inner = ctx->start_call("via_host", {WASM_I32_VAL(8)}, kToImport);
   ASSERT_TRUE(inner.ok());
   ASSERT_EQ(inner.value(), CallProgress::awaiting_import);
   ASSERT_EQ(ctx->suspended_calls(), 2u);
@@ -295,9 +298,9 @@ TEST_F(SuspendableCallsTest, NestedTrapEndsOnlyTheNestedCall) {
 TEST_F(SuspendableCallsTest, AbandonUnwindsEveryNestedCall) {
   auto ctx = make("nested");
   ASSERT_TRUE(ctx);
-  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(5)}, kSlice).ok());
-  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(4)}, kSlice).ok());
-  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(3)}, kSlice).ok());
+  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(5)}, kToImport).ok());
+  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(4)}, kToImport).ok());
+  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(3)}, kToImport).ok());
   ASSERT_EQ(ctx->suspended_calls(), 3u);
   ctx->abandon_calls();
   EXPECT_EQ(ctx->suspended_calls(), 0u);
@@ -323,8 +326,8 @@ TEST_F(SuspendableCallsTest, DestroyingAContextWithSuspendedCallsIsClean) {
   // The leak check of RuntimeTest covers the context; ASan covers the rest.
   auto ctx = make("nested");
   ASSERT_TRUE(ctx);
-  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(2)}, kSlice).ok());
-  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(1)}, kSlice).ok());
+  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(2)}, kToImport).ok());
+  ASSERT_TRUE(ctx->start_call("descend", {WASM_I32_VAL(1)}, kToImport).ok());
   ctx.reset();
   auto spin = make("loop");
   ASSERT_TRUE(spin);
