@@ -40,21 +40,6 @@ WasiOptions wasi_options(const WasiSpec &spec, Link &link) {
   return options;
 }
 
-// The exit code in a proc_exit's trap message, "proc_exit(N)".
-std::optional<uint32_t> parse_exit(const std::string &message) {
-  constexpr std::string_view kPrefix = "proc_exit(";
-  if (message.compare(0, kPrefix.size(), kPrefix) != 0)
-    return std::nullopt;
-  uint64_t code = 0;
-  size_t at = kPrefix.size();
-  for (; at < message.size() && message[at] >= '0' && message[at] <= '9'; ++at)
-    code = code * 10 + static_cast<uint64_t>(message[at] - '0');
-  if (at == kPrefix.size() || at >= message.size() || message[at] != ')' ||
-      code > UINT32_MAX)
-    return std::nullopt;
-  return static_cast<uint32_t>(code);
-}
-
 } // namespace
 
 std::unique_ptr<HostImports> HostImports::create(const cmd::Init &init,
@@ -75,12 +60,11 @@ Status HostImports::answer(Context &context, const ExternDesc &import,
   if (!covers(import))
     return make_error(ErrorKind::invalid_argument, "import not covered");
   Status answered = wasi_->answer(context, import, args, results);
-  // Only the provider knows the call is a proc_exit; the code it passed is
-  // also in exit_code(), but that stays set after the first exit.
-  if (!answered && answered.error().kind == ErrorKind::trap) {
-    if (std::optional<uint32_t> code = parse_exit(answered.error().message))
-      exit_ = code;
-  }
+  // A proc_exit traps after recording its code (each one overwrites it);
+  // taken here so that this call, and only this one, ends as an exit.
+  if (!answered && answered.error().kind == ErrorKind::trap &&
+      import.name == "proc_exit")
+    exit_ = wasi_->exit_code();
   return answered;
 }
 
